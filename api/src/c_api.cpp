@@ -1,0 +1,1684 @@
+// api/src/c_api.cpp — the C API entry points (emdb.h). Each validates its handles (signature
+// words, owning env, thread) and arguments, then calls the engine. No exception crosses this
+// boundary: every entry point is noexcept and catches std::bad_alloc as EMDB_ENOMEM.
+#include <emdb/emdb.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "base/log.hpp"
+#include "btree/cursor.hpp"
+#include "btree/tree.hpp"
+#include "core/internal.hpp"
+#include "env/env.hpp"
+#include "txn/pages.hpp"
+#include "txn/txn.hpp"
+
+struct EMDB_env : emdb::Env {};
+struct EMDB_txn : emdb::Txn {};
+struct EMDB_cursor : emdb::Cursor {};
+
+using namespace emdb;
+
+namespace {
+
+// ---- registry of live environments (for thread-local reader slots) ----
+std::mutex g_live_mu;
+std::unordered_set<uint64_t> g_live_envs;
+
+struct TlsSlots {
+  struct E {
+    uint64_t env_id;
+    Env* env;
+    os::ReaderSlot* slot;
+  };
+  std::vector<E> v;
+  Txn* cached_txn = nullptr;
+  ~TlsSlots() {
+    std::lock_guard<std::mutex> g(g_live_mu);
+    for (E& e : v) {
+      if (g_live_envs.count(e.env_id)) {
+        e.env->lck.ReleaseSlot(e.slot);
+        auto& is = e.env->issued_slots;
+        for (size_t i = 0; i < is.size(); i++) {
+          if (is[i] == e.slot) {
+            is[i] = is.back();
+            is.pop_back();
+            break;
+          }
+        }
+      }
+    }
+    delete cached_txn;
+  }
+};
+thread_local TlsSlots tls;
+
+template <typename F>
+int Guard(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return EMDB_ENOMEM;
+  } catch (...) {
+    return EMDB_PROBLEM;
+  }
+}
+
+int CheckEnv(const EMDB_env* env, bool need_open = true) {
+  if (env == nullptr) return EMDB_EINVAL;
+  if (env->signature != kEnvSignature) return EMDB_EBADSIGN;
+  if (need_open && !env->opened) return EMDB_EPERM;
+  if (need_open && env->panic.load(std::memory_order_relaxed)) return EMDB_PANIC;
+  return 0;
+}
+
+int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked = false) {
+  if (txn == nullptr) return EMDB_EINVAL;
+  if (txn->signature != kTxnSignature) return EMDB_EBADSIGN;
+  if (txn->env == nullptr || txn->env->signature != kEnvSignature) return EMDB_EBADSIGN;
+  if (txn->env->panic.load(std::memory_order_relaxed)) return EMDB_PANIC;
+  if (!allow_blocked) {
+    if (txn->flags & EMDB_TXN_FINISHED) return EMDB_BAD_TXN;
+    if (txn->flags & EMDB_TXN_HAS_CHILD) return EMDB_BAD_TXN;
+    if (txn->flags & EMDB_TXN_ERROR) return EMDB_BAD_TXN;
+  }
+  if (!(txn->env->flags & EMDB_NOSTICKYTHREADS) && !pthread_equal(txn->owner, pthread_self())) {
+    return EMDB_THREAD_MISMATCH;
+  }
+  if (write && txn->rdonly()) return EMDB_EACCESS;
+  return 0;
+}
+
+int CheckDbi(EMDB_txn* txn, EMDB_dbi dbi) {
+  Env* env = txn->env;
+  if (dbi >= env->num_dbis.load(std::memory_order_acquire) || !env->dbis[dbi].used ||
+      dbi == kGcDbi) {
+    return EMDB_BAD_DBI;
+  }
+  DbState& s = txn->dbs[dbi];
+  if ((s.state & kDbValid) && s.generation != env->dbis[dbi].generation && dbi >= kCoreDbs) {
+    return EMDB_BAD_DBI;
+  }
+  return txn::LoadDbi(txn, dbi);
+}
+
+// Poisons a write txn after an error that may have left it half-done.
+int Poison(EMDB_txn* txn, int rc) {
+  switch (rc) {
+    case 0:
+    case EMDB_RESULT_TRUE:
+    case EMDB_NOTFOUND:
+    case EMDB_KEYEXIST:
+    case EMDB_EKEYMISMATCH:
+    case EMDB_BAD_VALSIZE:
+    case EMDB_EINVAL:
+    case EMDB_INCOMPATIBLE:
+    case EMDB_EMULTIVAL:
+    case EMDB_BAD_DBI:
+    case EMDB_EACCESS:
+      return rc;
+    default:
+      if (!txn->rdonly()) txn->flags |= EMDB_TXN_ERROR;
+      return rc;
+  }
+}
+
+size_t MaxKey(uint32_t psize, unsigned flags) {
+  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : format::MaxKeySize(psize);
+}
+size_t MaxVal(uint32_t psize, unsigned flags) {
+  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : size_t(EMDB_MAXDATASIZE);
+}
+
+int CheckKey(const Env* env, const DbiInfo& info, const EMDB_val* key) {
+  if (key == nullptr) return EMDB_EINVAL;
+  if (key->iov_len && key->iov_base == nullptr) return EMDB_EINVAL;
+  if (key->iov_len > MaxKey(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
+  if ((info.flags & EMDB_INTEGERKEY) && key->iov_len != 4 && key->iov_len != 8) {
+    return EMDB_BAD_VALSIZE;
+  }
+  return 0;
+}
+
+int CheckVal(const Env* env, const DbiInfo& info, const TreeRecord& rec, const EMDB_val* data,
+             unsigned flags) {
+  if (data == nullptr) return EMDB_EINVAL;
+  if (data->iov_len && data->iov_base == nullptr && !(flags & EMDB_RESERVE)) return EMDB_EINVAL;
+  if (data->iov_len > MaxVal(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
+  if ((info.flags & EMDB_DUPSORT) && (info.flags & EMDB_INTEGERDUP) && data->iov_len != 4 &&
+      data->iov_len != 8) {
+    return EMDB_BAD_VALSIZE;
+  }
+  if ((info.flags & EMDB_DUPFIXED) && rec.dupfix_size && data->iov_len != rec.dupfix_size) {
+    return EMDB_BAD_VALSIZE;
+  }
+  return 0;
+}
+
+void LinkCursor(Txn* t, Cursor* c) {
+  c->prev_in_txn = nullptr;
+  c->next_in_txn = t->cursors;
+  if (t->cursors) t->cursors->prev_in_txn = c;
+  t->cursors = c;
+}
+
+void UnlinkCursor(Cursor* c) {
+  Txn* t = c->txn;
+  if (t == nullptr) return;
+  if (c->prev_in_txn) {
+    c->prev_in_txn->next_in_txn = c->next_in_txn;
+  } else if (t->cursors == c) {
+    t->cursors = c->next_in_txn;
+  }
+  if (c->next_in_txn) c->next_in_txn->prev_in_txn = c->prev_in_txn;
+  c->next_in_txn = c->prev_in_txn = nullptr;
+  c->txn = nullptr;
+}
+
+// A reader slot for this thread (sticky) or for this txn (NOSTICKYTHREADS).
+int GetSlot(Env* env, Txn* t) {
+  if (env->flags & EMDB_NOSTICKYTHREADS) {
+    if (t->slot == nullptr || !t->slot_per_txn) {
+      os::ReaderSlot* s;
+      int rc = env->lck.AcquireSlot(&s);
+      if (rc != 0) return rc;
+      t->slot = s;
+      t->slot_per_txn = true;
+    }
+    return 0;
+  }
+  for (auto& e : tls.v) {
+    if (e.env_id == env->env_id) {
+      t->slot = e.slot;
+      t->slot_per_txn = false;
+      return 0;
+    }
+  }
+  os::ReaderSlot* s;
+  int rc = env->lck.AcquireSlot(&s);
+  if (rc != 0) return rc;
+  s->tid.store(uint64_t(pthread_self()), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> g(g_live_mu);
+    env->issued_slots.push_back(s);
+  }
+  tls.v.push_back({env->env_id, env, s});
+  t->slot = s;
+  t->slot_per_txn = false;
+  return 0;
+}
+
+void FreeTxn(Txn* t) {
+  Env* env = t->env;
+  env->live_txns.fetch_sub(1);
+  if (t->slot_per_txn && t->slot) {
+    env->lck.ReleaseSlot(t->slot);
+    t->slot = nullptr;
+  }
+  if (t->rdonly() && t->parent == nullptr && tls.cached_txn == nullptr && !t->slot_per_txn) {
+    t->signature = kDeadSignature;
+    tls.cached_txn = t;
+    return;
+  }
+  t->signature = kDeadSignature;
+  delete static_cast<EMDB_txn*>(t);
+}
+
+EMDB_txn* NewTxn(Env* env, bool rdonly) {
+  if (rdonly && tls.cached_txn != nullptr && !(env->flags & EMDB_NOSTICKYTHREADS)) {
+    Txn* t = tls.cached_txn;
+    tls.cached_txn = nullptr;
+    if (t->env_id == env->env_id) {
+      t->signature = kTxnSignature;
+      t->parent = t->child = nullptr;
+      t->cursors = nullptr;
+      t->userctx = nullptr;
+      return static_cast<EMDB_txn*>(t);
+    }
+    delete static_cast<EMDB_txn*>(t);
+  }
+  EMDB_txn* t = new EMDB_txn();
+  t->env = env;
+  t->env_id = env->env_id;
+  return t;
+}
+
+}  // namespace
+
+// =============================================================================================
+extern "C" {
+
+const char* emdb_version(void) noexcept { return "0.1.0"; }
+
+const char* emdb_liberr2str(int errnum) noexcept {
+  switch (errnum) {
+    case EMDB_SUCCESS:
+      return "EMDB_SUCCESS: Successful";
+    case EMDB_RESULT_TRUE:
+      return "EMDB_RESULT_TRUE: Successful, with the 'true' result";
+    case EMDB_KEYEXIST:
+      return "EMDB_KEYEXIST: The key/data pair already exists";
+    case EMDB_NOTFOUND:
+      return "EMDB_NOTFOUND: No matching key/data pair found";
+    case EMDB_PAGE_NOTFOUND:
+      return "EMDB_PAGE_NOTFOUND: A requested page was not found (corruption?)";
+    case EMDB_CORRUPTED:
+      return "EMDB_CORRUPTED: The database is corrupted (a page has a wrong kind, bounds or number)";
+    case EMDB_PANIC:
+      return "EMDB_PANIC: The environment had a fatal error and must be reopened";
+    case EMDB_VERSION_MISMATCH:
+      return "EMDB_VERSION_MISMATCH: The file was written by an incompatible emdb format version";
+    case EMDB_INVALID:
+      return "EMDB_INVALID: The file is not an emdb database";
+    case EMDB_MAP_FULL:
+      return "EMDB_MAP_FULL: The database reached the upper bound of its geometry";
+    case EMDB_DBS_FULL:
+      return "EMDB_DBS_FULL: Too many tables are open (see emdb_env_set_maxdbs)";
+    case EMDB_READERS_FULL:
+      return "EMDB_READERS_FULL: The reader table is full (see emdb_env_set_maxreaders)";
+    case EMDB_TXN_FULL:
+      return "EMDB_TXN_FULL: The transaction has too many dirty pages";
+    case EMDB_CURSOR_FULL:
+      return "EMDB_CURSOR_FULL: The cursor stack is too deep (corruption?)";
+    case EMDB_PAGE_FULL:
+      return "EMDB_PAGE_FULL: A page has no room (internal error)";
+    case EMDB_UNABLE_EXTEND_MAPSIZE:
+      return "EMDB_UNABLE_EXTEND_MAPSIZE: The memory map cannot be extended";
+    case EMDB_INCOMPATIBLE:
+      return "EMDB_INCOMPATIBLE: The operation or flags do not fit the table or environment";
+    case EMDB_BAD_RSLOT:
+      return "EMDB_BAD_RSLOT: Invalid reuse of a reader slot";
+    case EMDB_BAD_TXN:
+      return "EMDB_BAD_TXN: The transaction is finished, failed, or has an active child";
+    case EMDB_BAD_VALSIZE:
+      return "EMDB_BAD_VALSIZE: The key or value size is out of the allowed range";
+    case EMDB_BAD_DBI:
+      return "EMDB_BAD_DBI: The table handle is invalid, closed, or was dropped";
+    case EMDB_PROBLEM:
+      return "EMDB_PROBLEM: An unexpected internal problem; the transaction should be aborted";
+    case EMDB_BUSY:
+      return "EMDB_BUSY: The environment or resource is in use";
+    case EMDB_EMULTIVAL:
+      return "EMDB_EMULTIVAL: The key has several values; the operation needs exactly one";
+    case EMDB_EBADSIGN:
+      return "EMDB_EBADSIGN: The handle is not valid (wrong signature: closed or foreign)";
+    case EMDB_WANNA_RECOVERY:
+      return "EMDB_WANNA_RECOVERY: The database must be recovered by a read-write open";
+    case EMDB_EKEYMISMATCH:
+      return "EMDB_EKEYMISMATCH: The key does not fit the position or order (APPEND, CURRENT)";
+    case EMDB_TOO_LARGE:
+      return "EMDB_TOO_LARGE: The database is too large for the system or geometry";
+    case EMDB_THREAD_MISMATCH:
+      return "EMDB_THREAD_MISMATCH: The transaction belongs to another thread";
+    case EMDB_TXN_OVERLAPPING:
+      return "EMDB_TXN_OVERLAPPING: This thread already runs a transaction of this environment";
+    case EMDB_BACKLOG_DEPLETED:
+      return "EMDB_BACKLOG_DEPLETED: The GC backlog is exhausted";
+    case EMDB_DUPLICATED_CLK:
+      return "EMDB_DUPLICATED_CLK: Another process uses the same lock file in another way";
+    case EMDB_DANGLING_DBI:
+      return "EMDB_DANGLING_DBI: A table handle is left from an aborted transaction";
+    case EMDB_OUSTED:
+      return "EMDB_OUSTED: The parked read transaction was ousted by the writer";
+    case EMDB_MVCC_RETARDED:
+      return "EMDB_MVCC_RETARDED: The read transaction's snapshot was reclaimed (too old)";
+    default:
+      return nullptr;
+  }
+}
+
+const char* emdb_strerror_r(int errnum, char* buf, size_t buflen) noexcept {
+  const char* s = emdb_liberr2str(errnum);
+  if (s != nullptr) return s;
+  if (buf == nullptr || buflen == 0) return "emdb: unknown error";
+  char* r = strerror_r(errnum, buf, buflen);  // GNU variant
+  return r;
+}
+
+const char* emdb_strerror(int errnum) noexcept {
+  static thread_local char buf[256];
+  return emdb_strerror_r(errnum, buf, sizeof(buf));
+}
+
+int emdb_setup_debug(EMDB_log_level_t level, EMDB_debug_flags_t flags,
+                     EMDB_debug_func* logger) noexcept {
+  return Guard([&] { return log::SetupDebug(level, flags, logger); });
+}
+
+// ---- environment ----
+
+int emdb_env_create(EMDB_env** penv) noexcept {
+  if (penv == nullptr) return EMDB_EINVAL;
+  return Guard([&] {
+    *penv = new EMDB_env();
+    (*penv)->max_dbs = 0;
+    return 0;
+  });
+}
+
+int emdb_env_open(EMDB_env* env, const char* pathname, EMDB_env_flags_t flags,
+                  emdb_mode_t mode) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (pathname == nullptr || *pathname == 0) return EMDB_EINVAL;
+  if (env->opened) return EMDB_EPERM;
+  const unsigned known = EMDB_VALIDATION | EMDB_NOSUBDIR | EMDB_RDONLY | EMDB_EXCLUSIVE |
+                         EMDB_ACCEDE | EMDB_WRITEMAP | EMDB_NOSTICKYTHREADS | EMDB_NORDAHEAD |
+                         EMDB_NOMEMINIT | EMDB_COALESCE | EMDB_LIFORECLAIM | EMDB_PAGEPERTURB |
+                         EMDB_NOMETASYNC | EMDB_UTTERLY_NOSYNC;
+  if (unsigned(flags) & ~known) return EMDB_EINVAL;
+  if ((flags & EMDB_RDONLY) && (flags & (EMDB_WRITEMAP))) flags = EMDB_env_flags_t(flags & ~EMDB_WRITEMAP);
+  return Guard([&] {
+    int r = env::Open(env, pathname, unsigned(flags) | EMDB_LIFORECLAIM, mode);
+    if (r == 0) {
+      std::lock_guard<std::mutex> g(g_live_mu);
+      g_live_envs.insert(env->env_id);
+    }
+    return r;
+  });
+}
+
+int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  return Guard([&] {
+    if (env->opened) {
+      if (env->write_txn != nullptr) return int(EMDB_BUSY);
+      if (!dont_sync && !(env->flags & EMDB_RDONLY) && !env->panic.load()) {
+        (void)txn::SyncEnv(env, true, false);
+      }
+      {
+        std::lock_guard<std::mutex> g(g_live_mu);
+        g_live_envs.erase(env->env_id);
+        for (os::ReaderSlot* s : env->issued_slots) env->lck.ReleaseSlot(s);
+        env->issued_slots.clear();
+      }
+      env::Close(env);
+    } else {
+      env::Close(env);
+    }
+    env->signature = kDeadSignature;
+    delete env;
+    return 0;
+  });
+}
+
+int emdb_env_close(EMDB_env* env) noexcept { return emdb_env_close_ex(env, false); }
+
+int emdb_env_set_geometry(EMDB_env* env, intptr_t size_lower, intptr_t size_now,
+                          intptr_t size_upper, intptr_t growth_step, intptr_t shrink_threshold,
+                          intptr_t pagesize) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (env->opened) {
+    // Applied to the running environment: bounds only (see docs/geometry.md).
+    if (pagesize > 0 && uint32_t(pagesize) != env->psize) return EMDB_EINVAL;
+    uint64_t ps = env->psize;
+    if (size_upper > 0) {
+      uint64_t up = uint64_t(size_upper) / ps;
+      if (up < env->geo.now) {
+        EMDB_LOG_ERR("geometry: upper %lld is below the current size", (long long)size_upper);
+        return EMDB_EINVAL;
+      }
+      if (up * ps > env->map.reserved()) return EMDB_UNABLE_EXTEND_MAPSIZE;
+      env->geo.upper = up;
+    }
+    if (growth_step > 0) env->geo.grow = std::max<uint64_t>(1, uint64_t(growth_step) / ps);
+    if (shrink_threshold >= 0) env->geo.shrink = uint64_t(shrink_threshold) / ps;
+    if (size_lower >= 0) env->geo.lower = std::max<uint64_t>(uint64_t(size_lower) / ps, 16);
+    (void)size_now;
+    return 0;
+  }
+  if (pagesize != -1 && pagesize != 0) {
+    if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
+        (pagesize & (pagesize - 1)) != 0) {
+      EMDB_LOG_ERR("geometry: page size %lld is not a power of two in [256, 65536]",
+                   (long long)pagesize);
+      return EMDB_EINVAL;
+    }
+  }
+  if (size_lower > 0 && size_upper > 0 && size_upper < size_lower) {
+    EMDB_LOG_ERR("geometry: upper %lld < lower %lld", (long long)size_upper, (long long)size_lower);
+    return EMDB_EINVAL;
+  }
+  if (size_now > 0 && size_upper > 0 && size_now > size_upper) {
+    EMDB_LOG_ERR("geometry: now %lld > upper %lld", (long long)size_now, (long long)size_upper);
+    return EMDB_EINVAL;
+  }
+  if (size_upper > 0 && uint64_t(size_upper) > EMDB_MAPSIZE_MAX) return EMDB_TOO_LARGE;
+  if (size_lower != -1) env->req_lower = size_lower;
+  if (size_now != -1) env->req_now = size_now;
+  if (size_upper != -1) env->req_upper = size_upper;
+  if (growth_step != -1) env->req_grow = growth_step;
+  if (shrink_threshold != -1) env->req_shrink = shrink_threshold;
+  if (pagesize != -1) env->req_psize = pagesize == 0 ? EMDB_MIN_PAGESIZE : pagesize;
+  return 0;
+}
+
+int emdb_env_set_maxdbs(EMDB_env* env, EMDB_dbi dbs) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (env->opened) return EMDB_EPERM;
+  if (dbs > EMDB_MAX_DBI) return EMDB_EINVAL;
+  env->max_dbs = dbs;
+  return 0;
+}
+
+int emdb_env_get_maxdbs(const EMDB_env* env, EMDB_dbi* dbs) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (dbs == nullptr) return EMDB_EINVAL;
+  *dbs = env->max_dbs;
+  return 0;
+}
+
+int emdb_env_set_maxreaders(EMDB_env* env, unsigned readers) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (env->opened) return EMDB_EPERM;
+  if (readers == 0 || readers > 32767) return EMDB_EINVAL;
+  env->max_readers = readers;
+  return 0;
+}
+
+int emdb_env_get_maxreaders(const EMDB_env* env, unsigned* readers) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (readers == nullptr) return EMDB_EINVAL;
+  *readers = env->max_readers;
+  return 0;
+}
+
+int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option, uint64_t value) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  switch (option) {
+    case EMDB_opt_max_db:
+      if (env->opened) return EMDB_EPERM;
+      if (value > EMDB_MAX_DBI) return EMDB_EINVAL;
+      env->max_dbs = unsigned(value);
+      return 0;
+    case EMDB_opt_max_readers:
+      if (env->opened) return EMDB_EPERM;
+      if (value == 0 || value > 32767) return EMDB_EINVAL;
+      env->max_readers = unsigned(value);
+      return 0;
+    case EMDB_opt_sync_bytes:
+      env->opt_sync_bytes = value;
+      return 0;
+    case EMDB_opt_sync_period:
+      env->opt_sync_period = value;
+      return 0;
+    case EMDB_opt_rp_augment_limit:
+      env->opt_rp_augment_limit = value;
+      return 0;
+    case EMDB_opt_loose_limit:
+      if (value > 255) return EMDB_EINVAL;
+      env->opt_loose_limit = value;
+      return 0;
+    case EMDB_opt_dp_reserve_limit:
+      env->opt_dp_reserve_limit = value;
+      return 0;
+    case EMDB_opt_txn_dp_limit:
+      if (value < 32) return EMDB_EINVAL;
+      env->opt_txn_dp_limit = value;
+      return 0;
+    case EMDB_opt_txn_dp_initial:
+      if (value < 32) return EMDB_EINVAL;
+      env->opt_txn_dp_initial = value;
+      return 0;
+    case EMDB_opt_spill_max_denominator:
+      if (value > 255) return EMDB_EINVAL;
+      env->opt_spill_max_denominator = value;
+      return 0;
+    case EMDB_opt_spill_min_denominator:
+      if (value > 255) return EMDB_EINVAL;
+      env->opt_spill_min_denominator = value;
+      return 0;
+    case EMDB_opt_spill_parent4child_denominator:
+      if (value > 255) return EMDB_EINVAL;
+      env->opt_spill_parent4child_denominator = value;
+      return 0;
+    case EMDB_opt_merge_threshold_16dot16_percent:
+      if (value < 8192 || value > 32768) return EMDB_EINVAL;
+      env->opt_merge_threshold = value;
+      return 0;
+    case EMDB_opt_writethrough_threshold:
+      env->opt_writethrough_threshold = value;
+      return 0;
+    case EMDB_opt_prefault_write_enable:
+      if (value > 1) return EMDB_EINVAL;
+      env->opt_prefault_write = value;
+      return 0;
+    case EMDB_opt_gc_time_limit:
+      env->opt_gc_time_limit = value;
+      return 0;
+    case EMDB_opt_prefer_waf_insteadof_balance:
+      if (value > 1) return EMDB_EINVAL;
+      env->opt_prefer_waf = value;
+      return 0;
+    case EMDB_opt_subpage_limit:
+      if (value > 65535) return EMDB_EINVAL;
+      env->opt_subpage_limit = value < 2 ? 2 : value;
+      return 0;
+    case EMDB_opt_subpage_room_threshold:
+      env->opt_subpage_room_threshold = value;
+      return 0;
+    case EMDB_opt_subpage_reserve_prereq:
+      env->opt_subpage_reserve_prereq = value;
+      return 0;
+    case EMDB_opt_subpage_reserve_limit:
+      env->opt_subpage_reserve_limit = value;
+      return 0;
+  }
+  return EMDB_EINVAL;
+}
+
+int emdb_env_get_option(const EMDB_env* env, const EMDB_option_t option,
+                        uint64_t* pvalue) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (pvalue == nullptr) return EMDB_EINVAL;
+  switch (option) {
+    case EMDB_opt_max_db:
+      *pvalue = env->max_dbs;
+      return 0;
+    case EMDB_opt_max_readers:
+      *pvalue = env->max_readers;
+      return 0;
+    case EMDB_opt_sync_bytes:
+      *pvalue = env->opt_sync_bytes;
+      return 0;
+    case EMDB_opt_sync_period:
+      *pvalue = env->opt_sync_period;
+      return 0;
+    case EMDB_opt_rp_augment_limit:
+      *pvalue = env->opt_rp_augment_limit;
+      return 0;
+    case EMDB_opt_loose_limit:
+      *pvalue = env->opt_loose_limit;
+      return 0;
+    case EMDB_opt_dp_reserve_limit:
+      *pvalue = env->opt_dp_reserve_limit;
+      return 0;
+    case EMDB_opt_txn_dp_limit:
+      *pvalue = env->opt_txn_dp_limit;
+      return 0;
+    case EMDB_opt_txn_dp_initial:
+      *pvalue = env->opt_txn_dp_initial;
+      return 0;
+    case EMDB_opt_spill_max_denominator:
+      *pvalue = env->opt_spill_max_denominator;
+      return 0;
+    case EMDB_opt_spill_min_denominator:
+      *pvalue = env->opt_spill_min_denominator;
+      return 0;
+    case EMDB_opt_spill_parent4child_denominator:
+      *pvalue = env->opt_spill_parent4child_denominator;
+      return 0;
+    case EMDB_opt_merge_threshold_16dot16_percent:
+      *pvalue = env->opt_merge_threshold;
+      return 0;
+    case EMDB_opt_writethrough_threshold:
+      *pvalue = env->opt_writethrough_threshold;
+      return 0;
+    case EMDB_opt_prefault_write_enable:
+      *pvalue = env->opt_prefault_write;
+      return 0;
+    case EMDB_opt_gc_time_limit:
+      *pvalue = env->opt_gc_time_limit;
+      return 0;
+    case EMDB_opt_prefer_waf_insteadof_balance:
+      *pvalue = env->opt_prefer_waf;
+      return 0;
+    case EMDB_opt_subpage_limit:
+      *pvalue = env->opt_subpage_limit;
+      return 0;
+    case EMDB_opt_subpage_room_threshold:
+      *pvalue = env->opt_subpage_room_threshold;
+      return 0;
+    case EMDB_opt_subpage_reserve_prereq:
+      *pvalue = env->opt_subpage_reserve_prereq;
+      return 0;
+    case EMDB_opt_subpage_reserve_limit:
+      *pvalue = env->opt_subpage_reserve_limit;
+      return 0;
+  }
+  return EMDB_EINVAL;
+}
+
+int emdb_env_set_flags(EMDB_env* env, EMDB_env_flags_t flags, bool onoff) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  const unsigned changeable = EMDB_NOMETASYNC | EMDB_UTTERLY_NOSYNC | EMDB_NOMEMINIT |
+                              EMDB_PAGEPERTURB | EMDB_COALESCE | EMDB_LIFORECLAIM |
+                              EMDB_VALIDATION;
+  if (unsigned(flags) & ~changeable) return EMDB_EINVAL;
+  if (env->opened && env->write_txn != nullptr) return EMDB_BUSY;
+  if (onoff) {
+    env->flags |= unsigned(flags);
+  } else {
+    env->flags &= ~unsigned(flags);
+  }
+  return 0;
+}
+
+int emdb_env_get_flags(const EMDB_env* env, unsigned* flags) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (flags == nullptr) return EMDB_EINVAL;
+  *flags = env->flags;
+  return 0;
+}
+
+int emdb_env_get_path(const EMDB_env* env, const char** dest) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (dest == nullptr) return EMDB_EINVAL;
+  *dest = env->path.c_str();
+  return 0;
+}
+
+int emdb_env_get_fd(const EMDB_env* env, emdb_filehandle_t* fd) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (fd == nullptr) return EMDB_EINVAL;
+  *fd = env->file->fd();
+  return 0;
+}
+
+int emdb_env_set_userctx(EMDB_env* env, void* ctx) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  env->userctx = ctx;
+  return 0;
+}
+
+void* emdb_env_get_userctx(const EMDB_env* env) noexcept {
+  return CheckEnv(env, false) == 0 ? env->userctx : nullptr;
+}
+
+intptr_t emdb_limits_pgsize_min(void) noexcept { return EMDB_MIN_PAGESIZE; }
+intptr_t emdb_limits_pgsize_max(void) noexcept { return EMDB_MAX_PAGESIZE; }
+
+intptr_t emdb_limits_keysize_max(intptr_t pagesize, EMDB_db_flags_t flags) noexcept {
+  if (pagesize < 1) pagesize = 4096;
+  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
+      (pagesize & (pagesize - 1))) {
+    return -1;
+  }
+  return intptr_t(MaxKey(uint32_t(pagesize), flags));
+}
+
+intptr_t emdb_limits_valsize_max(intptr_t pagesize, EMDB_db_flags_t flags) noexcept {
+  if (pagesize < 1) pagesize = 4096;
+  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
+      (pagesize & (pagesize - 1))) {
+    return -1;
+  }
+  return intptr_t(MaxVal(uint32_t(pagesize), flags));
+}
+
+int emdb_env_get_maxkeysize_ex(const EMDB_env* env, EMDB_db_flags_t flags) noexcept {
+  if (env == nullptr) return int(emdb_limits_keysize_max(4096, flags));
+  if (CheckEnv(env, false) != 0) return -1;
+  intptr_t ps = env->opened ? env->psize : (env->req_psize > 0 ? env->req_psize : 4096);
+  return int(emdb_limits_keysize_max(ps, flags));
+}
+
+int emdb_env_get_maxvalsize_ex(const EMDB_env* env, EMDB_db_flags_t flags) noexcept {
+  if (env == nullptr) return int(emdb_limits_valsize_max(4096, flags));
+  if (CheckEnv(env, false) != 0) return -1;
+  intptr_t ps = env->opened ? env->psize : (env->req_psize > 0 ? env->req_psize : 4096);
+  return int(emdb_limits_valsize_max(ps, flags));
+}
+
+int emdb_env_get_maxkeysize(const EMDB_env* env) noexcept {
+  return emdb_env_get_maxkeysize_ex(env, EMDB_DUPSORT);
+}
+
+int emdb_env_stat_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_stat* st,
+                     size_t bytes) noexcept {
+  if (st == nullptr || bytes < sizeof(EMDB_stat)) return EMDB_EINVAL;
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  EMDB_env* e = const_cast<EMDB_env*>(env);
+  if (t != nullptr) {
+    int rc = CheckTxn(t);
+    if (rc) return rc;
+    if (e != nullptr && t->env != e) return EMDB_EINVAL;
+    e = static_cast<EMDB_env*>(t->env);
+  } else {
+    int rc = CheckEnv(e);
+    if (rc) return rc;
+  }
+  return Guard([&] {
+    EMDB_txn* rt = t;
+    bool own = false;
+    if (rt == nullptr) {
+      int rc = emdb_txn_begin(e, nullptr, EMDB_TXN_RDONLY, &rt);
+      if (rc) return rc;
+      own = true;
+    }
+    TreeRecord sum = rt->dbs[kMainDbi].rec;
+    // Add every named table: walk the main tree's table records.
+    Cursor c;
+    bt::CursorInit(&c, rt, kMainDbi);
+    Status rc = bt::First(&c);
+    while (rc == 0) {
+      Slice k, d;
+      uint16_t nf;
+      rc = bt::Current(&c, &k, &d, &nf);
+      if (rc) break;
+      if ((nf & (format::kNodeTree | format::kNodeDup)) == format::kNodeTree &&
+          d.size == format::kTableRecordSize) {
+        TreeRecord r = format::DecodeTableRecord(d.data);
+        sum.branch_pages += r.branch_pages;
+        sum.leaf_pages += r.leaf_pages;
+        sum.large_pages += r.large_pages;
+        sum.items += r.items;
+      }
+      rc = bt::Next(&c);
+    }
+    if (own) emdb_txn_abort(rt);
+    if (rc != EMDB_NOTFOUND && rc != 0) return rc;
+    env::StatOf(e, sum, st);
+    return 0;
+  });
+}
+
+int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* info,
+                     size_t bytes) noexcept {
+  if (info == nullptr || bytes < sizeof(EMDB_envinfo)) return EMDB_EINVAL;
+  const Env* e = env;
+  if (txn != nullptr) {
+    int rc = CheckTxn(txn);
+    if (rc) return rc;
+    e = txn->env;
+  } else {
+    int rc = CheckEnv(env);
+    if (rc) return rc;
+  }
+  std::memset(info, 0, sizeof(*info));
+  uint64_t ps = e->psize;
+  info->mi_geo.lower = e->geo.lower * ps;
+  info->mi_geo.upper = e->geo.upper * ps;
+  info->mi_geo.current = e->geo.now * ps;
+  info->mi_geo.shrink = e->geo.shrink * ps;
+  info->mi_geo.grow = e->geo.grow * ps;
+  info->mi_mapsize = e->map.reserved();
+  int head, steady;
+  txn::PickMetas(e, &head, &steady);
+  Meta hm{};
+  if (head >= 0) hm = format::DecodeMeta(format::PageData(e->MetaPage(unsigned(head))));
+  info->mi_last_pgno = txn && !txn->rdonly() ? txn->next_pgno - 1 : hm.next_pgno - 1;
+  info->mi_recent_txnid = hm.txnid_a;
+  for (unsigned i = 0; i < format::kNumMetas; i++) {
+    Meta m = format::DecodeMeta(format::PageData(e->MetaPage(i)));
+    info->mi_meta_txnid[i] = m.txnid_a;
+    info->mi_meta_sign[i] = m.sign;
+    info->mi_bootid.meta[i].x = m.bootid[0];
+    info->mi_bootid.meta[i].y = m.bootid[1];
+  }
+  uint64_t oldest = const_cast<Env*>(e)->lck.OldestReader(hm.txnid_a);
+  info->mi_latter_reader_txnid = oldest;
+  info->mi_self_latter_reader_txnid = oldest;
+  info->mi_maxreaders = e->lck.max_readers();
+  info->mi_numreaders = e->lck.CountReaders();
+  info->mi_dxb_pagesize = e->psize;
+  info->mi_sys_pagesize = os::SystemPageSize();
+  info->mi_unsync_volume = e->lck.header()->unsync_bytes.load();
+  info->mi_autosync_threshold = e->opt_sync_bytes;
+  info->mi_autosync_period_seconds16dot16 = uint32_t(e->opt_sync_period);
+  info->mi_mode = e->flags;
+  info->mi_pgop_stat.newly = e->pgop.newly;
+  info->mi_pgop_stat.cow = e->pgop.cow;
+  info->mi_pgop_stat.clone = e->pgop.clone;
+  info->mi_pgop_stat.split = e->pgop.split;
+  info->mi_pgop_stat.merge = e->pgop.merge;
+  info->mi_pgop_stat.wops = e->pgop.wops;
+  info->mi_pgop_stat.fsync = e->pgop.fsync;
+  info->mi_pgop_stat.msync = e->pgop.msync;
+  return 0;
+}
+
+int emdb_env_sync_ex(EMDB_env* env, bool force, bool nonblock) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  return Guard([&] { return txn::SyncEnv(env, force, nonblock); });
+}
+
+int emdb_env_sync(EMDB_env* env) noexcept { return emdb_env_sync_ex(env, true, false); }
+
+int emdb_env_delete(const char* pathname, EMDB_env_delete_mode_t mode) noexcept {
+  if (pathname == nullptr) return EMDB_EINVAL;
+  if (mode != EMDB_ENV_JUST_DELETE && mode != EMDB_ENV_ENSURE_UNUSED &&
+      mode != EMDB_ENV_WAIT_FOR_UNUSED) {
+    return EMDB_EINVAL;
+  }
+  return Guard([&] {
+    std::string p(pathname);
+    struct stat st;
+    bool dir = ::stat(pathname, &st) == 0 && S_ISDIR(st.st_mode);
+    std::string dat = dir ? p + "/emdb.dat" : p;
+    std::string lck = dir ? p + "/emdb.lck" : p + "-lck";
+    if (mode != EMDB_ENV_JUST_DELETE) {
+      // Refuse when another process (or this one) holds the database open.
+      EMDB_env* probe = nullptr;
+      emdb_env_create(&probe);
+      int rc = emdb_env_open(probe, pathname,
+                             EMDB_env_flags_t(EMDB_EXCLUSIVE | (dir ? 0 : EMDB_NOSUBDIR)), 0644);
+      emdb_env_close_ex(probe, true);
+      if (rc == EMDB_BUSY) return int(EMDB_BUSY);
+    }
+    bool any = false;
+    if (::unlink(dat.c_str()) == 0) any = true;
+    if (::unlink(lck.c_str()) == 0) any = true;
+    if (dir && ::rmdir(pathname) == 0) any = true;
+    return any ? 0 : int(EMDB_RESULT_TRUE);
+  });
+}
+
+// ---- transactions ----
+
+int emdb_txn_begin_ex(EMDB_env* env, EMDB_txn* parent, EMDB_txn_flags_t flags, EMDB_txn** txn,
+                      void* context) noexcept {
+  if (txn == nullptr) return EMDB_EINVAL;
+  *txn = nullptr;
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  const unsigned known = EMDB_TXN_RDONLY | EMDB_TXN_RDONLY_PREPARE | EMDB_TXN_TRY |
+                         EMDB_TXN_NOMETASYNC | EMDB_TXN_NOSYNC;
+  if (unsigned(flags) & ~known) return EMDB_EINVAL;
+  bool rdonly = (flags & EMDB_TXN_RDONLY) != 0;
+  if (!rdonly && (env->flags & EMDB_RDONLY)) return EMDB_EACCESS;
+  if (parent != nullptr) {
+    rc = CheckTxn(parent, false);
+    if (rc) return rc;
+    if (parent->env != env) return EMDB_EINVAL;
+    if (rdonly || parent->rdonly()) return EMDB_EINVAL;
+  }
+  return Guard([&] {
+    if (rdonly) {
+      EMDB_txn* t = NewTxn(env, true);
+      t->flags = EMDB_TXN_RDONLY;
+      t->owner = pthread_self();
+      t->userctx = context;
+      int r = GetSlot(env, t);
+      if (r == 0 && !t->slot_per_txn && t->slot->txnid.load(std::memory_order_relaxed) != 0) {
+        r = EMDB_TXN_OVERLAPPING;
+      }
+      if (r == 0) r = txn::BeginRead(env, t);
+      if (r != 0) {
+        if (t->slot_per_txn && t->slot) env->lck.ReleaseSlot(t->slot);
+        t->slot = nullptr;
+        delete t;
+        return r;
+      }
+      env->live_txns.fetch_add(1);
+      *txn = t;
+      return 0;
+    }
+    if (parent == nullptr && env->write_txn != nullptr &&
+        pthread_equal(env->writer_thread, pthread_self())) {
+      return int(EMDB_TXN_OVERLAPPING);
+    }
+    EMDB_txn* t = new EMDB_txn();
+    t->env = env;
+    t->env_id = env->env_id;
+    t->userctx = context;
+    int r = txn::BeginWrite(env, parent, unsigned(flags), t);
+    if (r != 0) {
+      delete t;
+      return r;
+    }
+    env->live_txns.fetch_add(1);
+    *txn = t;
+    return 0;
+  });
+}
+
+int emdb_txn_begin(EMDB_env* env, EMDB_txn* parent, EMDB_txn_flags_t flags,
+                   EMDB_txn** txn) noexcept {
+  return emdb_txn_begin_ex(env, parent, flags, txn, nullptr);
+}
+
+int emdb_txn_commit_ex(EMDB_txn* txn, EMDB_commit_latency* latency) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  if (txn->flags & EMDB_TXN_FINISHED) return EMDB_BAD_TXN;
+  return Guard([&] {
+    if (txn->flags & EMDB_TXN_ERROR) {
+      txn::Abort(txn);
+      FreeTxn(txn);
+      return int(EMDB_BAD_TXN);
+    }
+    int r = txn::Commit(txn, latency);
+    if (txn->parent == nullptr || (txn->flags & EMDB_TXN_FINISHED)) {
+      if (!(txn->flags & EMDB_TXN_FINISHED)) txn::Abort(txn);
+      FreeTxn(txn);
+    }
+    return r;
+  });
+}
+
+int emdb_txn_commit(EMDB_txn* txn) noexcept { return emdb_txn_commit_ex(txn, nullptr); }
+
+int emdb_txn_abort(EMDB_txn* txn) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  return Guard([&] {
+    if (!(txn->flags & EMDB_TXN_FINISHED) || txn->rdonly()) txn::Abort(txn);
+    FreeTxn(txn);
+    return 0;
+  });
+}
+
+int emdb_txn_reset(EMDB_txn* txn) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  if (!txn->rdonly()) return EMDB_EINVAL;
+  txn::ResetRead(txn);
+  txn->flags |= EMDB_TXN_FINISHED;
+  return 0;
+}
+
+int emdb_txn_renew(EMDB_txn* txn) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  if (!txn->rdonly()) return EMDB_EINVAL;
+  return Guard([&] {
+    if (!(txn->flags & EMDB_TXN_FINISHED)) txn::ResetRead(txn);
+    Env* env = txn->env;
+    txn->owner = pthread_self();
+    int r = GetSlot(env, txn);
+    if (r) return r;
+    r = txn::BeginRead(env, txn);
+    if (r == 0) txn->flags &= ~unsigned(EMDB_TXN_FINISHED);
+    return r;
+  });
+}
+
+uint64_t emdb_txn_id(const EMDB_txn* txn) noexcept {
+  if (txn == nullptr || txn->signature != kTxnSignature) return 0;
+  if (txn->flags & EMDB_TXN_FINISHED) return 0;
+  return txn->txnid;
+}
+
+EMDB_txn_flags_t emdb_txn_flags(const EMDB_txn* txn) noexcept {
+  if (txn == nullptr || txn->signature != kTxnSignature) return EMDB_TXN_INVALID;
+  return EMDB_txn_flags_t(txn->flags);
+}
+
+EMDB_env* emdb_txn_env(const EMDB_txn* txn) noexcept {
+  if (txn == nullptr || txn->signature != kTxnSignature) return nullptr;
+  return static_cast<EMDB_env*>(txn->env);
+}
+
+int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexcept {
+  int rc = CheckTxn(txn, false, false);
+  if (rc) return rc;
+  if (info == nullptr) return EMDB_EINVAL;
+  (void)scan_rlt;
+  const Env* e = txn->env;
+  std::memset(info, 0, sizeof(*info));
+  info->txn_id = txn->txnid;
+  uint64_t ps = e->psize;
+  info->txn_space_limit_soft = e->geo.now * ps;
+  info->txn_space_limit_hard = e->geo.upper * ps;
+  if (txn->rdonly()) {
+    uint64_t head = e->lck.header()->head_txnid.load();
+    info->txn_reader_lag = head > txn->txnid ? head - txn->txnid : 0;
+    info->txn_space_used = txn->meta.next_pgno * ps;
+  } else {
+    info->txn_space_used = txn->next_pgno * ps;
+    info->txn_space_retired = txn->retired.size() * ps;
+    info->txn_space_dirty = txn->dirty_bytes;
+    uint64_t limit = e->opt_txn_dp_limit * ps;
+    info->txn_space_leftover = limit > txn->dirty_bytes ? limit - txn->dirty_bytes : 0;
+  }
+  return 0;
+}
+
+int emdb_txn_set_userctx(EMDB_txn* txn, void* ctx) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  txn->userctx = ctx;
+  return 0;
+}
+
+void* emdb_txn_get_userctx(const EMDB_txn* txn) noexcept {
+  if (txn == nullptr || txn->signature != kTxnSignature) return nullptr;
+  return txn->userctx;
+}
+
+// ---- tables ----
+
+int emdb_dbi_open2(EMDB_txn* txn, const EMDB_val* name, EMDB_db_flags_t flags,
+                   EMDB_dbi* dbi) noexcept {
+  if (dbi == nullptr) return EMDB_EINVAL;
+  int rc = CheckTxn(txn);
+  if (rc) return rc;
+  const unsigned known = kTableFlagsMask | EMDB_CREATE | EMDB_DB_ACCEDE;
+  if (unsigned(flags) & ~known) return EMDB_EINVAL;
+  unsigned tf = unsigned(flags) & kTableFlagsMask;
+  if ((tf & (EMDB_DUPFIXED | EMDB_INTEGERDUP | EMDB_REVERSEDUP)) && !(tf & EMDB_DUPSORT)) {
+    return EMDB_EINVAL;
+  }
+  if ((flags & EMDB_CREATE) && txn->rdonly() && name != nullptr) {
+    // CREATE in a read txn works if the table exists (checked inside).
+  }
+  return Guard([&] {
+    if (name == nullptr) return env::DbiOpen(txn, nullptr, unsigned(flags), dbi);
+    Slice s = Slice::Of(name);
+    if (s.size > MaxKey(txn->env->psize, 0)) return int(EMDB_BAD_VALSIZE);
+    return env::DbiOpen(txn, &s, unsigned(flags), dbi);
+  });
+}
+
+int emdb_dbi_open(EMDB_txn* txn, const char* name, EMDB_db_flags_t flags, EMDB_dbi* dbi) noexcept {
+  if (name == nullptr) return emdb_dbi_open2(txn, nullptr, flags, dbi);
+  EMDB_val v{const_cast<char*>(name), std::strlen(name)};
+  return emdb_dbi_open2(txn, &v, flags, dbi);
+}
+
+int emdb_dbi_close(EMDB_env* env, EMDB_dbi dbi) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (dbi < kCoreDbs) return dbi == kMainDbi ? 0 : EMDB_BAD_DBI;
+  std::lock_guard<std::mutex> g(env->dbi_mu);
+  if (dbi >= env->num_dbis.load() || !env->dbis[dbi].used) return EMDB_BAD_DBI;
+  env->dbis[dbi].used = false;
+  env->dbis[dbi].name.clear();
+  env->dbis[dbi].generation++;
+  return 0;
+}
+
+int emdb_dbi_flags_ex(const EMDB_txn* txn, EMDB_dbi dbi, unsigned* flags,
+                      unsigned* state) noexcept {
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  if (flags == nullptr) return EMDB_EINVAL;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  *flags = t->env->dbis[dbi].flags;
+  if (state) {
+    unsigned st = 0;
+    uint8_t s = t->dbs[dbi].state;
+    if (s & kDbDirty) st |= EMDB_DBI_DIRTY;
+    if (s & kDbFresh) st |= EMDB_DBI_FRESH;
+    if (s & kDbCreated) st |= EMDB_DBI_CREAT;
+    *state = st;
+  }
+  return 0;
+}
+
+int emdb_dbi_flags(const EMDB_txn* txn, EMDB_dbi dbi, unsigned* flags) noexcept {
+  return emdb_dbi_flags_ex(txn, dbi, flags, nullptr);
+}
+
+int emdb_dbi_stat(const EMDB_txn* txn, EMDB_dbi dbi, EMDB_stat* st, size_t bytes) noexcept {
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  if (st == nullptr || bytes < sizeof(EMDB_stat)) return EMDB_EINVAL;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  env::StatOf(t->env, t->dbs[dbi].rec, st);
+  return 0;
+}
+
+int emdb_dbi_sequence(EMDB_txn* txn, EMDB_dbi dbi, uint64_t* result, uint64_t increment) noexcept {
+  int rc = CheckTxn(txn);
+  if (rc) return rc;
+  rc = CheckDbi(txn, dbi);
+  if (rc) return rc;
+  TreeRecord& r = txn->dbs[dbi].rec;
+  if (result) *result = r.sequence;
+  if (increment == 0) return 0;
+  if (txn->rdonly()) return EMDB_EACCESS;
+  if (r.sequence + increment < r.sequence) return EMDB_RESULT_TRUE;
+  r.sequence += increment;
+  cur::MarkChanged(txn, dbi);
+  return 0;
+}
+
+int emdb_drop(EMDB_txn* txn, EMDB_dbi dbi, bool del) noexcept {
+  int rc = CheckTxn(txn, true);
+  if (rc) return rc;
+  rc = CheckDbi(txn, dbi);
+  if (rc) return rc;
+  return Guard([&] { return Poison(txn, env::Drop(txn, dbi, del)); });
+}
+
+// ---- data ----
+
+int emdb_get(const EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* data) noexcept {
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  if (key == nullptr || data == nullptr) return EMDB_EINVAL;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  const DbiInfo& info = t->env->dbis[dbi];
+  rc = CheckKey(t->env, info, key);
+  if (rc) return rc;
+  Cursor c;
+  bt::CursorInit(&c, t, dbi);
+  bool exact = false;
+  rc = bt::Seek(&c, Slice::Of(key), &exact);
+  if (rc == 0 && !exact) return EMDB_NOTFOUND;
+  if (rc) return rc;
+  Slice k, d;
+  uint16_t nf;
+  rc = bt::Current(&c, &k, &d, &nf);
+  if (rc) return rc;
+  if (nf & format::kNodeDup) {
+    bt::SubInit(&c, bt::CurrentNode(&c));
+    rc = bt::First(c.sub.get());
+    if (rc) return rc == EMDB_NOTFOUND ? EMDB_CORRUPTED : rc;
+    Slice dk, dd;
+    rc = bt::Current(c.sub.get(), &dk, &dd, nullptr);
+    if (rc) return rc;
+    d = dk;
+  } else if ((nf & format::kNodeTree) && dbi == kMainDbi) {
+    return EMDB_INCOMPATIBLE;
+  }
+  data->iov_base = const_cast<uint8_t*>(d.data);
+  data->iov_len = d.size;
+  return 0;
+}
+
+int emdb_get_ex(const EMDB_txn* txn, EMDB_dbi dbi, EMDB_val* key, EMDB_val* data,
+                size_t* values_count) noexcept {
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  if (key == nullptr || data == nullptr) return EMDB_EINVAL;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  return Guard([&] {
+    Cursor c;
+    bt::CursorInit(&c, t, dbi);
+    int r = cur::Get(&c, key, data, EMDB_SET_KEY);
+    if (r == 0 && values_count) {
+      r = cur::Count(&c, values_count);
+    } else if (r != 0 && values_count) {
+      *values_count = 0;
+    }
+    return r;
+  });
+}
+
+int emdb_get_equal_or_great(const EMDB_txn* txn, EMDB_dbi dbi, EMDB_val* key,
+                            EMDB_val* data) noexcept {
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  if (key == nullptr || data == nullptr) return EMDB_EINVAL;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  return Guard([&] {
+    Cursor c;
+    bt::CursorInit(&c, t, dbi);
+    return cur::Get(&c, key, data, EMDB_SET_LOWERBOUND);
+  });
+}
+
+static int PutImpl(EMDB_txn* txn, EMDB_dbi dbi, Cursor* c, const EMDB_val* key, EMDB_val* data,
+                   EMDB_put_flags_t flags) {
+  const DbiInfo& info = txn->env->dbis[dbi];
+  const unsigned known = EMDB_NOOVERWRITE | EMDB_NODUPDATA | EMDB_CURRENT | EMDB_ALLDUPS |
+                         EMDB_RESERVE | EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE;
+  if (unsigned(flags) & ~known) return EMDB_EINVAL;
+  bool dupsort = (info.flags & EMDB_DUPSORT) != 0;
+  if (!dupsort && (flags & (EMDB_NODUPDATA | EMDB_APPENDDUP | EMDB_MULTIPLE))) {
+    if (flags & (EMDB_NODUPDATA | EMDB_MULTIPLE)) return EMDB_EINVAL;
+  }
+  if (dupsort && (flags & EMDB_RESERVE)) return EMDB_EINVAL;
+  if ((flags & EMDB_MULTIPLE) && !(info.flags & EMDB_DUPFIXED)) return EMDB_EINVAL;
+  int rc = CheckKey(txn->env, info, key);
+  if (rc) return rc;
+  if (flags & EMDB_MULTIPLE) {
+    if (data == nullptr) return EMDB_EINVAL;
+    if (data[1].iov_len == 0) return 0;
+    EMDB_val one{data[0].iov_base, data[0].iov_len};
+    rc = CheckVal(txn->env, info, txn->dbs[dbi].rec, &one, 0);
+    if (rc) return rc;
+  } else {
+    rc = CheckVal(txn->env, info, txn->dbs[dbi].rec, data, unsigned(flags));
+    if (rc) return rc;
+  }
+  if (dbi == kMainDbi && c != nullptr) {
+    // Keys of the main table that name tables are not user data.
+    Cursor probe;
+    bt::CursorInit(&probe, txn, kMainDbi);
+    bool exact = false;
+    int r = bt::Seek(&probe, Slice::Of(key), &exact);
+    if (r == 0 && exact && (format::NodeFlags(bt::CurrentNode(&probe)) & format::kNodeTree) &&
+        !(format::NodeFlags(bt::CurrentNode(&probe)) & format::kNodeDup)) {
+      return EMDB_INCOMPATIBLE;
+    }
+  }
+  return Poison(txn, cur::Put(c, key, data, unsigned(flags)));
+}
+
+int emdb_put(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* data,
+             EMDB_put_flags_t flags) noexcept {
+  int rc = CheckTxn(txn, true);
+  if (rc) return rc;
+  rc = CheckDbi(txn, dbi);
+  if (rc) return rc;
+  if (key == nullptr || data == nullptr) return EMDB_EINVAL;
+  return Guard([&] {
+    Cursor c;
+    bt::CursorInit(&c, txn, dbi);
+    if (flags & EMDB_CURRENT) {
+      // Position on the key first; with several values only ALLDUPS may replace them.
+      EMDB_val k = *key, d;
+      int r = cur::Get(&c, &k, &d, EMDB_SET);
+      if (r) return r;
+      size_t n = 1;
+      r = cur::Count(&c, &n);
+      if (r) return r;
+      if (n > 1 && !(flags & EMDB_ALLDUPS)) return int(EMDB_EMULTIVAL);
+    }
+    return PutImpl(txn, dbi, &c, key, data, flags);
+  });
+}
+
+int emdb_replace(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* new_data,
+                 EMDB_val* old_data, EMDB_put_flags_t flags) noexcept {
+  int rc = CheckTxn(txn, true);
+  if (rc) return rc;
+  rc = CheckDbi(txn, dbi);
+  if (rc) return rc;
+  if (key == nullptr || old_data == nullptr || old_data == new_data) return EMDB_EINVAL;
+  if (old_data->iov_base == nullptr && old_data->iov_len) return EMDB_EINVAL;
+  if (flags & (EMDB_RESERVE | EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE)) {
+    if (flags & (EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE)) return EMDB_EINVAL;
+  }
+  return Guard([&] {
+    const DbiInfo& info = txn->env->dbis[dbi];
+    bool dupsort = (info.flags & EMDB_DUPSORT) != 0;
+    Cursor c;
+    bt::CursorInit(&c, txn, dbi);
+    EMDB_val k = *key, present;
+    int r;
+    if (dupsort && (flags & EMDB_CURRENT) && old_data->iov_base != nullptr) {
+      // Select the one value to replace or delete.
+      EMDB_val want = *old_data;
+      r = cur::Get(&c, &k, &want, EMDB_GET_BOTH);
+      if (r) return r;
+      present = want;
+    } else {
+      r = cur::Get(&c, &k, &present, EMDB_SET_KEY);
+      if (r == EMDB_NOTFOUND) {
+        if (new_data == nullptr) return int(EMDB_NOTFOUND);
+        if (flags & EMDB_CURRENT) return int(EMDB_NOTFOUND);
+        old_data->iov_base = nullptr;
+        old_data->iov_len = 0;
+        return PutImpl(txn, dbi, &c, key, new_data, flags);
+      }
+      if (r) return r;
+      if (dupsort && !(flags & EMDB_ALLDUPS)) {
+        size_t n = 1;
+        r = cur::Count(&c, &n);
+        if (r) return r;
+        if (n > 1) return int(EMDB_EMULTIVAL);
+      }
+    }
+    if (flags & EMDB_NOOVERWRITE) {
+      *old_data = present;
+      return int(EMDB_KEYEXIST);
+    }
+    // Return the old value: a copy if it lives in a dirty page (it will change).
+    bool dirty = false;
+    for (Txn* x = txn; x; x = x->parent) {
+      (void)x;
+    }
+    {
+      const uint8_t* p = static_cast<const uint8_t*>(present.iov_base);
+      Env* e = txn->env;
+      dirty = !(p >= e->map.base() && p < e->map.base() + e->map.reserved());
+    }
+    if (dirty) {
+      if (old_data->iov_base == nullptr || old_data->iov_len < present.iov_len) {
+        old_data->iov_len = present.iov_len;
+        return int(EMDB_RESULT_TRUE);
+      }
+      std::memcpy(old_data->iov_base, present.iov_base, present.iov_len);
+      old_data->iov_len = present.iov_len;
+    } else {
+      *old_data = present;
+    }
+    if (new_data == nullptr) return Poison(txn, cur::Del(&c, 0));
+    return PutImpl(txn, dbi, &c, key, new_data,
+                   EMDB_put_flags_t(unsigned(flags) | unsigned(EMDB_CURRENT)));
+  });
+}
+
+int emdb_del(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, const EMDB_val* data) noexcept {
+  int rc = CheckTxn(txn, true);
+  if (rc) return rc;
+  rc = CheckDbi(txn, dbi);
+  if (rc) return rc;
+  if (key == nullptr) return EMDB_EINVAL;
+  const DbiInfo& info = txn->env->dbis[dbi];
+  rc = CheckKey(txn->env, info, key);
+  if (rc) return rc;
+  return Guard([&] {
+    Cursor c;
+    bt::CursorInit(&c, txn, dbi);
+    EMDB_val k = *key, d;
+    bool dupsort = (info.flags & EMDB_DUPSORT) != 0;
+    int r;
+    if (dupsort && data != nullptr) {
+      d = *data;
+      r = cur::Get(&c, &k, &d, EMDB_GET_BOTH);
+    } else {
+      r = cur::Get(&c, &k, &d, EMDB_SET);
+    }
+    if (r) return r;
+    if (dbi == kMainDbi && !dupsort) {
+      uint16_t nf = format::NodeFlags(bt::CurrentNode(&c));
+      if ((nf & format::kNodeTree) && !(nf & format::kNodeDup)) return int(EMDB_INCOMPATIBLE);
+    }
+    return Poison(txn, cur::Del(&c, (dupsort && data != nullptr) ? 0u : unsigned(EMDB_ALLDUPS)));
+  });
+}
+
+// ---- cursors ----
+
+EMDB_cursor* emdb_cursor_create(void* context) noexcept {
+  try {
+    EMDB_cursor* c = new EMDB_cursor();
+    c->userctx = context;
+    return c;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+int emdb_cursor_set_userctx(EMDB_cursor* cursor, void* ctx) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  cursor->userctx = ctx;
+  return 0;
+}
+
+void* emdb_cursor_get_userctx(const EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr || cursor->signature != kCursorSignature) return nullptr;
+  return cursor->userctx;
+}
+
+int emdb_cursor_bind(const EMDB_txn* txn, EMDB_cursor* cursor, EMDB_dbi dbi) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  EMDB_txn* t = const_cast<EMDB_txn*>(txn);
+  int rc = CheckTxn(t);
+  if (rc) return rc;
+  rc = CheckDbi(t, dbi);
+  if (rc) return rc;
+  return Guard([&] {
+    UnlinkCursor(cursor);
+    bt::CursorInit(cursor, t, dbi);
+    LinkCursor(t, cursor);
+    return 0;
+  });
+}
+
+int emdb_cursor_unbind(EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  UnlinkCursor(cursor);
+  cursor->depth = 0;
+  return 0;
+}
+
+int emdb_cursor_open(const EMDB_txn* txn, EMDB_dbi dbi, EMDB_cursor** cursor) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  *cursor = nullptr;
+  EMDB_cursor* c = emdb_cursor_create(nullptr);
+  if (c == nullptr) return EMDB_ENOMEM;
+  int rc = emdb_cursor_bind(txn, c, dbi);
+  if (rc) {
+    c->signature = kDeadSignature;
+    delete c;
+    return rc;
+  }
+  *cursor = c;
+  return 0;
+}
+
+int emdb_cursor_close2(EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  UnlinkCursor(cursor);
+  cursor->signature = kDeadSignature;
+  delete cursor;
+  return 0;
+}
+
+void emdb_cursor_close(EMDB_cursor* cursor) noexcept { (void)emdb_cursor_close2(cursor); }
+
+int emdb_cursor_renew(const EMDB_txn* txn, EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  return emdb_cursor_bind(txn, cursor, cursor->dbi);
+}
+
+int emdb_cursor_copy(const EMDB_cursor* src, EMDB_cursor* dest) noexcept {
+  if (src == nullptr || dest == nullptr) return EMDB_EINVAL;
+  if (src->signature != kCursorSignature || dest->signature != kCursorSignature) {
+    return EMDB_EBADSIGN;
+  }
+  if (src->txn == nullptr) return EMDB_EINVAL;
+  int rc = emdb_cursor_bind(static_cast<EMDB_txn*>(src->txn), dest, src->dbi);
+  if (rc) return rc;
+  return Guard([&] {
+    for (int i = 0; i < src->depth; i++) {
+      dest->pg[i] = src->pg[i];
+      dest->ki[i] = src->ki[i];
+    }
+    dest->depth = src->depth;
+    dest->eof = src->eof;
+    dest->after_del = src->after_del;
+    dest->stale = src->stale;
+    dest->saved_key = src->saved_key;
+    dest->saved_val = src->saved_val;
+    dest->saved_has_val = src->saved_has_val;
+    dest->sub_active = src->sub_active;
+    dest->subrec = src->subrec;
+    if (src->sub && dest->sub) {
+      Cursor* ds = dest->sub.get();
+      const Cursor* ss = src->sub.get();
+      for (int i = 0; i < ss->depth; i++) {
+        ds->pg[i] = ss->pg[i];
+        ds->ki[i] = ss->ki[i];
+      }
+      ds->depth = ss->depth;
+      ds->eof = ss->eof;
+      ds->subpage = ss->subpage;
+      ds->subpage_size = ss->subpage_size;
+      ds->tree = &dest->subrec;
+    }
+    return 0;
+  });
+}
+
+EMDB_txn* emdb_cursor_txn(const EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr || cursor->signature != kCursorSignature) return nullptr;
+  return static_cast<EMDB_txn*>(cursor->txn);
+}
+
+EMDB_dbi emdb_cursor_dbi(const EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr || cursor->signature != kCursorSignature) return ~EMDB_dbi(0);
+  return cursor->dbi;
+}
+
+static int CheckCursor(const EMDB_cursor* cursor, bool write) {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  if (cursor->txn == nullptr) return EMDB_EINVAL;
+  int rc = CheckTxn(static_cast<EMDB_txn*>(cursor->txn), write);
+  if (rc) return rc;
+  const Env* env = cursor->txn->env;
+  if (!env->dbis[cursor->dbi].used) return EMDB_BAD_DBI;
+  return 0;
+}
+
+int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
+                    EMDB_cursor_op op) noexcept {
+  int rc = CheckCursor(cursor, false);
+  if (rc) return rc;
+  if (unsigned(op) > unsigned(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
+  if (key != nullptr && (op == EMDB_SET || op == EMDB_SET_KEY || op == EMDB_SET_RANGE ||
+                         op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE ||
+                         op == EMDB_SET_LOWERBOUND || op == EMDB_SET_UPPERBOUND)) {
+    rc = CheckKey(cursor->txn->env, cursor->txn->env->dbis[cursor->dbi], key);
+    if (rc) return rc;
+  }
+  bool dup_op = op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP ||
+                op == EMDB_PREV_DUP || op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE;
+  if (dup_op && !(cursor->tflags & EMDB_DUPSORT) &&
+      (op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP ||
+       op == EMDB_PREV_DUP)) {
+    // libmdbx: on a non-DUPSORT table these move within the single value.
+    if (op == EMDB_NEXT_DUP || op == EMDB_PREV_DUP) {
+      if (!cur::IsPositioned(cursor)) return EMDB_EINVAL;
+      return EMDB_NOTFOUND;
+    }
+  }
+  return Guard([&] { return cur::Get(cursor, key, data, op); });
+}
+
+int emdb_cursor_put(EMDB_cursor* cursor, const EMDB_val* key, EMDB_val* data,
+                    EMDB_put_flags_t flags) noexcept {
+  int rc = CheckCursor(cursor, true);
+  if (rc) return rc;
+  if (key == nullptr || data == nullptr) return EMDB_EINVAL;
+  return Guard([&] {
+    return PutImpl(static_cast<EMDB_txn*>(cursor->txn), cursor->dbi, cursor, key, data, flags);
+  });
+}
+
+int emdb_cursor_del(EMDB_cursor* cursor, EMDB_put_flags_t flags) noexcept {
+  int rc = CheckCursor(cursor, true);
+  if (rc) return rc;
+  if (unsigned(flags) & ~unsigned(EMDB_ALLDUPS | EMDB_NODUPDATA)) return EMDB_EINVAL;
+  return Guard([&] {
+    unsigned f = (flags & (EMDB_ALLDUPS | EMDB_NODUPDATA)) ? unsigned(EMDB_ALLDUPS) : 0u;
+    return Poison(static_cast<EMDB_txn*>(cursor->txn), cur::Del(cursor, f));
+  });
+}
+
+int emdb_cursor_count(const EMDB_cursor* cursor, size_t* count) noexcept {
+  int rc = CheckCursor(cursor, false);
+  if (rc) return rc;
+  if (count == nullptr) return EMDB_EINVAL;
+  return Guard([&] { return cur::Count(const_cast<EMDB_cursor*>(cursor), count); });
+}
+
+int emdb_cursor_eof(const EMDB_cursor* cursor) noexcept {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  if (cursor->txn == nullptr) return EMDB_EINVAL;
+  EMDB_cursor* c = const_cast<EMDB_cursor*>(cursor);
+  if (cur::Restore(c) != 0) return EMDB_RESULT_TRUE;
+  return (!bt::OnEntry(c) || c->after_del) ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE;
+}
+
+static int OnEdge(const EMDB_cursor* cursor, bool first, bool dup) {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  if (cursor->txn == nullptr) return EMDB_EINVAL;
+  EMDB_cursor* c = const_cast<EMDB_cursor*>(cursor);
+  int rc = cur::Restore(c);
+  if (rc) return rc;
+  if (!bt::OnEntry(c)) return c->depth == 0 ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE;
+  const Cursor* x = c;
+  if (dup) {
+    if (!c->sub_active) return EMDB_RESULT_TRUE;
+    x = c->sub.get();
+  }
+  for (int l = 0; l < x->depth; l++) {
+    unsigned n = format::NumKeys(x->pg[l]);
+    if (first ? x->ki[l] != 0 : unsigned(x->ki[l]) + 1 != n) return EMDB_RESULT_FALSE;
+  }
+  if (!dup && c->sub_active) {
+    const Cursor* s = c->sub.get();
+    for (int l = 0; l < s->depth; l++) {
+      unsigned n = format::NumKeys(s->pg[l]);
+      if (first ? s->ki[l] != 0 : unsigned(s->ki[l]) + 1 != n) return EMDB_RESULT_FALSE;
+    }
+  }
+  return EMDB_RESULT_TRUE;
+}
+
+int emdb_cursor_on_first(const EMDB_cursor* cursor) noexcept { return OnEdge(cursor, true, false); }
+int emdb_cursor_on_last(const EMDB_cursor* cursor) noexcept { return OnEdge(cursor, false, false); }
+int emdb_cursor_on_first_dup(const EMDB_cursor* cursor) noexcept {
+  return OnEdge(cursor, true, true);
+}
+int emdb_cursor_on_last_dup(const EMDB_cursor* cursor) noexcept {
+  return OnEdge(cursor, false, true);
+}
+
+// ---- misc ----
+
+int emdb_canary_put(EMDB_txn* txn, const EMDB_canary* canary) noexcept {
+  int rc = CheckTxn(txn, true);
+  if (rc) return rc;
+  if (canary != nullptr) {
+    txn->meta.canary[0] = canary->x;
+    txn->meta.canary[1] = canary->y;
+    txn->meta.canary[2] = canary->z;
+  }
+  txn->meta.canary[3] = txn->txnid;
+  txn->canary_set = true;
+  txn->flags |= EMDB_TXN_DIRTY;
+  return 0;
+}
+
+int emdb_canary_get(const EMDB_txn* txn, EMDB_canary* canary) noexcept {
+  int rc = CheckTxn(txn);
+  if (rc) return rc;
+  if (canary == nullptr) return EMDB_EINVAL;
+  canary->x = txn->meta.canary[0];
+  canary->y = txn->meta.canary[1];
+  canary->z = txn->meta.canary[2];
+  canary->v = txn->meta.canary[3];
+  return 0;
+}
+
+int emdb_is_dirty(const EMDB_txn* txn, const void* ptr) noexcept {
+  int rc = CheckTxn(txn);
+  if (rc) return rc;
+  if (txn->rdonly()) return EMDB_RESULT_FALSE;
+  const Env* e = txn->env;
+  const uint8_t* p = static_cast<const uint8_t*>(ptr);
+  if (p >= e->map.base() && p < e->map.base() + e->map.reserved()) {
+    if (!(e->flags & EMDB_WRITEMAP)) return EMDB_RESULT_FALSE;
+  }
+  // Search the dirty pages of the txn and its ancestors.
+  bool found = false;
+  for (const Txn* x = txn; x && !found; x = x->parent) {
+    x->dirty.ForEach([&](pgno_t, Page* pg) {
+      size_t n = format::IsLarge(pg) && pg->large_count > 1 ? pg->large_count : 1;
+      const uint8_t* b = reinterpret_cast<const uint8_t*>(pg);
+      if (p >= b && p < b + n * e->psize) found = true;
+    });
+  }
+  return found ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE;
+}
+
+}  // extern "C"

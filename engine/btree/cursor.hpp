@@ -1,0 +1,35 @@
+// engine/btree/cursor.hpp — the user-visible cursor: every EMDB_cursor_op, puts with every
+// put flag and deletes, with DUPSORT duplicates (inline sub-pages and sub-trees) built on the
+// single-tree algorithms of tree.hpp.
+//
+// Duplicates of one key (DUPSORT tables), by count:
+//   1 value       a plain leaf node holding the value
+//   2+ values     kNodeDup: an inline sub-page (a small leaf whose keys are the values) while
+//                 the node fits in NodeMax; beyond that kNodeDup|kNodeTree: a sub-tree record
+//
+// Cursor revalidation (core/internal.hpp T3): before any change to a table, every other
+// positioned cursor of that table in the txn saves its key/value and becomes stale; a stale
+// cursor re-seeks before its next move. A cursor whose item vanished sits on the successor
+// with `after_del`, so NEXT returns the successor and PREV the predecessor.
+//
+// Thread safety: one thread at a time per cursor and txn.
+#pragma once
+
+#include "core/internal.hpp"
+
+namespace emdb::cur {
+
+[[nodiscard]] Status Get(Cursor* c, EMDB_val* key, EMDB_val* data, EMDB_cursor_op op);
+[[nodiscard]] Status Put(Cursor* c, const EMDB_val* key, EMDB_val* data, unsigned flags);
+[[nodiscard]] Status Del(Cursor* c, unsigned flags);
+[[nodiscard]] Status Count(Cursor* c, size_t* count);
+// Re-seeks a stale cursor.
+[[nodiscard]] Status Restore(Cursor* c);
+// Saves the positions of the other cursors of `dbi` before `except` changes the table.
+void SaveOthers(Txn* t, EMDB_dbi dbi, const Cursor* except);
+// Marks the table changed (dirty, new modification number).
+void MarkChanged(Txn* t, EMDB_dbi dbi);
+
+bool IsPositioned(const Cursor* c);
+
+}  // namespace emdb::cur

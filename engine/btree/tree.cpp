@@ -1,0 +1,808 @@
+// engine/btree/tree.cpp — see tree.hpp.
+#include "btree/tree.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "base/log.hpp"
+#include "txn/pages.hpp"
+
+namespace emdb::bt {
+
+using namespace format;
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi) {
+  Env* env = t->env;
+  c->txn = t;
+  c->dbi = dbi;
+  c->tree = &t->dbs[dbi].rec;
+  const DbiInfo& info = env->dbis[dbi];
+  c->tflags = info.flags;
+  c->cmp = info.kcmp;
+  c->dcmp = info.dcmp;
+  c->is_sub = false;
+  c->subpage = nullptr;
+  c->subpage_size = 0;
+  c->depth = 0;
+  c->eof = false;
+  c->after_del = false;
+  c->stale = false;
+  c->sub_active = false;
+  c->mod_seen = t->dbs[dbi].mod;
+  if (info.flags & EMDB_DUPSORT) {
+    if (!c->sub) c->sub = std::make_unique<Cursor>();
+    Cursor* s = c->sub.get();
+    s->signature = 0;
+    s->txn = t;
+    s->dbi = dbi;
+    s->tree = &c->subrec;
+    s->cmp = info.dcmp;
+    s->dcmp = info.dcmp;
+    s->tflags = info.flags;
+    s->is_sub = true;
+    s->depth = 0;
+    s->eof = false;
+  }
+}
+
+void SubInit(Cursor* parent, const uint8_t* node) {
+  Cursor* s = parent->sub.get();
+  uint16_t nf = NodeFlags(node);
+  s->depth = 0;
+  s->eof = false;
+  s->after_del = false;
+  if ((nf & kNodeDup) == 0) {
+    parent->sub_active = false;
+    return;
+  }
+  if (nf & kNodeTree) {
+    parent->subrec = DecodeTree(NodeData(node));
+    s->subpage = nullptr;
+    s->subpage_size = 0;
+  } else {
+    Page* sp = reinterpret_cast<Page*>(const_cast<uint8_t*>(NodeData(node)) - kSubpageSkip);
+    s->subpage = sp;
+    s->subpage_size = NodeDsize(node) + kSubpageSkip;
+    parent->subrec = EmptyTree(parent->tflags);
+    parent->subrec.height = 1;
+    parent->subrec.items = NumKeys(sp);
+    parent->subrec.root = kInvalidPgno;
+    parent->subrec.dupfix_size = sp->dupfix_ksize;
+  }
+  s->tree = &parent->subrec;
+  parent->sub_active = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+static Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
+  EMDB_TRY(pages::Get(c->txn, pgno, out));
+  Page* p = *out;
+  if (EMDB_UNLIKELY((p->flags & (kPageBranch | kPageLeaf)) == 0 || p->lower > p->upper ||
+                    p->upper > PageRoom(c->txn->env->psize))) {
+    EMDB_LOG_ERR("page %llu: bad kind 0x%x or bounds", (unsigned long long)pgno, p->flags);
+    return EMDB_CORRUPTED;
+  }
+  return 0;
+}
+
+static Status LoadRoot(Cursor* c, Page** out) {
+  if (c->subpage != nullptr) {
+    *out = c->subpage;
+    return 0;
+  }
+  if (c->tree->root == kInvalidPgno) return EMDB_NOTFOUND;
+  return LoadPage(c, c->tree->root, out);
+}
+
+// First index in a leaf with key >= `key`.
+static unsigned SearchLeaf(const Cursor* c, const Page* p, Slice key, bool* exact) {
+  unsigned lo = 0, hi = NumKeys(p);
+  CmpFn cmp = c->cmp;
+  *exact = false;
+  while (lo < hi) {
+    unsigned mid = (lo + hi) >> 1;
+    int r = cmp(KeyAt(p, mid), key);
+    if (r < 0) {
+      lo = mid + 1;
+    } else {
+      if (r == 0) {
+        *exact = true;
+        return mid;
+      }
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+// Index of the child of a branch whose range holds `key`.
+static unsigned SearchBranch(const Cursor* c, const Page* p, Slice key) {
+  unsigned lo = 1, hi = NumKeys(p);  // find first i >= 1 with key_i > key
+  CmpFn cmp = c->cmp;
+  while (lo < hi) {
+    unsigned mid = (lo + hi) >> 1;
+    int r = cmp(KeyAt(p, mid), key);
+    if (r <= 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo - 1;
+}
+
+static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {
+  for (;;) {
+    if (level >= int(kMaxDepth)) return EMDB_CORRUPTED;
+    c->pg[level] = p;
+    unsigned n = NumKeys(p);
+    if (n == 0) return EMDB_CORRUPTED;
+    if (IsLeaf(p)) {
+      c->ki[level] = uint16_t(leftmost ? 0 : n - 1);
+      c->depth = level + 1;
+      return 0;
+    }
+    unsigned i = leftmost ? 0 : n - 1;
+    c->ki[level] = uint16_t(i);
+    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    level++;
+  }
+}
+
+Status First(Cursor* c) {
+  Page* root;
+  c->eof = false;
+  c->after_del = false;
+  c->depth = 0;
+  Status rc = LoadRoot(c, &root);
+  if (rc != 0) return rc;
+  return Descend(c, root, 0, true);
+}
+
+Status Last(Cursor* c) {
+  Page* root;
+  c->eof = false;
+  c->after_del = false;
+  c->depth = 0;
+  Status rc = LoadRoot(c, &root);
+  if (rc != 0) return rc;
+  return Descend(c, root, 0, false);
+}
+
+// Moves to the first entry of the next leaf (from a position at or past the end of a leaf).
+static Status NextLeaf(Cursor* c) {
+  int l = c->depth - 1;
+  while (l > 0) {
+    l--;
+    if (unsigned(c->ki[l]) + 1 < NumKeys(c->pg[l])) {
+      c->ki[l]++;
+      Page* p;
+      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      return Descend(c, p, l + 1, true);
+    }
+  }
+  c->eof = true;
+  c->ki[c->depth - 1] = uint16_t(NumKeys(c->pg[c->depth - 1]) - 1);
+  return EMDB_NOTFOUND;
+}
+
+Status Next(Cursor* c) {
+  if (c->depth == 0) return EMDB_NOTFOUND;
+  if (c->eof) return EMDB_NOTFOUND;
+  int l = c->depth - 1;
+  if (unsigned(c->ki[l]) + 1 < NumKeys(c->pg[l])) {
+    c->ki[l]++;
+    return 0;
+  }
+  return NextLeaf(c);
+}
+
+Status Prev(Cursor* c) {
+  if (c->depth == 0) return EMDB_NOTFOUND;
+  int l = c->depth - 1;
+  if (c->eof) {
+    // eof past the end: the cursor sits on the last entry
+    c->eof = false;
+    return 0;
+  }
+  if (c->ki[l] > 0) {
+    c->ki[l]--;
+    return 0;
+  }
+  while (l > 0) {
+    l--;
+    if (c->ki[l] > 0) {
+      c->ki[l]--;
+      Page* p;
+      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      return Descend(c, p, l + 1, false);
+    }
+  }
+  return EMDB_NOTFOUND;  // before the first entry: the position does not change
+}
+
+static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize);
+
+Status Seek(Cursor* c, Slice key, bool* exact) { return SeekImpl(c, key, exact, true); }
+Status SeekForInsert(Cursor* c, Slice key, bool* exact) {
+  return SeekImpl(c, key, exact, false);
+}
+
+static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize) {
+  Page* p;
+  c->eof = false;
+  c->after_del = false;
+  c->depth = 0;
+  *exact = false;
+  Status rc = LoadRoot(c, &p);
+  if (rc != 0) return rc;
+  int level = 0;
+  for (;;) {
+    if (level >= int(kMaxDepth)) return EMDB_CORRUPTED;
+    c->pg[level] = p;
+    if (NumKeys(p) == 0) return EMDB_CORRUPTED;
+    if (IsLeaf(p)) break;
+    unsigned i = SearchBranch(c, p, key);
+    c->ki[level] = uint16_t(i);
+    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    level++;
+  }
+  unsigned i = SearchLeaf(c, p, key, exact);
+  c->ki[level] = uint16_t(i);
+  c->depth = level + 1;
+  if (i >= NumKeys(p) && normalize) {
+    // Every key of this leaf is smaller: the answer is the first key of the next leaf.
+    c->ki[level] = uint16_t(NumKeys(p) - 1);
+    return NextLeaf(c);
+  }
+  return 0;
+}
+
+Status Current(const Cursor* c, Slice* key, Slice* data, uint16_t* nflags) {
+  if (!OnEntry(c)) return EMDB_NOTFOUND;
+  const Page* p = c->pg[c->depth - 1];
+  unsigned i = c->ki[c->depth - 1];
+  if (IsDupfix(p)) {
+    *key = KeyAt(p, i);
+    *data = Slice();
+    if (nflags) *nflags = 0;
+    return 0;
+  }
+  size_t room = c->subpage ? c->subpage_size - kPageHeaderSize : PageRoom(c->txn->env->psize);
+  uint16_t off = SlotOffset(p, i);
+  const uint8_t* n = PageData(p) + off;
+  if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(n) > room)) {
+    EMDB_LOG_ERR("page %llu: node %u overruns the page", (unsigned long long)p->pgno, i);
+    return EMDB_CORRUPTED;
+  }
+  *key = Slice(NodeKey(n), NodeKsize(n));
+  uint16_t f = NodeFlags(n);
+  if (nflags) *nflags = f;
+  if (f & kNodeBig) {
+    Page* lp;
+    EMDB_TRY(pages::Get(c->txn, Load64(NodeData(n)), &lp));
+    size_t need = kPageHeaderSize + size_t(NodeDsize(n));
+    if (!IsLarge(lp) || size_t(lp->large_count) * c->txn->env->psize < need) {
+      EMDB_LOG_ERR("large page %llu: bad kind or run length", (unsigned long long)lp->pgno);
+      return EMDB_CORRUPTED;
+    }
+    *data = Slice(PageData(lp), NodeDsize(n));
+  } else {
+    *data = Slice(NodeData(n), NodeDsize(n));
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-page primitives
+
+size_t EntryBytes(const Page* p, unsigned i) {
+  if (IsDupfix(p)) return p->dupfix_ksize;
+  const uint8_t* n = NodeAt(p, i);
+  return IsBranch(p) ? BranchNodeBytes(n) : LeafNodeBytes(n);
+}
+
+const uint8_t* EntryPtr(const Page* p, unsigned i) {
+  if (IsDupfix(p)) return PageData(p) + size_t(i) * p->dupfix_ksize;
+  return NodeAt(p, i);
+}
+
+void PageInsertRaw(Page* p, unsigned idx, const uint8_t* raw, size_t size) {
+  unsigned n = NumKeys(p);
+  uint8_t* d = PageData(p);
+  if (IsDupfix(p)) {
+    size_t ks = p->dupfix_ksize;
+    std::memmove(d + (idx + 1) * ks, d + idx * ks, (n - idx) * ks);
+    std::memcpy(d + idx * ks, raw, ks);
+    p->lower = uint16_t(p->lower + 2);
+    return;
+  }
+  size_t up = p->upper - size;
+  std::memcpy(d + up, raw, size);
+  std::memmove(d + 2 * (idx + 1), d + 2 * idx, 2 * (n - idx));
+  Store16(d + 2 * idx, uint16_t(up));
+  p->upper = uint16_t(up);
+  p->lower = uint16_t(p->lower + 2);
+}
+
+void PageDeleteRaw(Page* p, unsigned idx) {
+  unsigned n = NumKeys(p);
+  uint8_t* d = PageData(p);
+  if (IsDupfix(p)) {
+    size_t ks = p->dupfix_ksize;
+    std::memmove(d + idx * ks, d + (idx + 1) * ks, (n - idx - 1) * ks);
+    p->lower = uint16_t(p->lower - 2);
+    return;
+  }
+  uint16_t off = SlotOffset(p, idx);
+  size_t sz = IsBranch(p) ? BranchNodeBytes(d + off) : LeafNodeBytes(d + off);
+  // Close the gap: shift the nodes below `off` up by sz.
+  std::memmove(d + p->upper + sz, d + p->upper, off - p->upper);
+  for (unsigned j = 0; j < n; j++) {
+    uint16_t o = Load16(d + 2 * j);
+    if (o < off) Store16(d + 2 * j, uint16_t(o + sz));
+  }
+  std::memmove(d + 2 * idx, d + 2 * (idx + 1), 2 * (n - idx - 1));
+  p->lower = uint16_t(p->lower - 2);
+  p->upper = uint16_t(p->upper + sz);
+}
+
+size_t MakeLeafNode(uint8_t* buf, Slice key, uint32_t dsize, uint16_t nflags, const void* data,
+                    size_t dbytes) {
+  Store32(buf, dsize);
+  Store16(buf + 4, nflags);
+  Store16(buf + 6, uint16_t(key.size));
+  if (key.size) std::memcpy(buf + kNodeHeaderSize, key.data, key.size);
+  if (key.size & 1) buf[kNodeHeaderSize + key.size] = 0;
+  size_t doff = kNodeHeaderSize + EvenUp(key.size);
+  if (dbytes && data) std::memcpy(buf + doff, data, dbytes);
+  if (dbytes & 1) buf[doff + dbytes] = 0;
+  return LeafSize(key.size, dbytes);
+}
+
+// GCC 12 at -O3 reports a bogus huge memcpy bound after inlining the empty-key case.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#pragma GCC diagnostic ignored "-Wrestrict"
+#pragma GCC diagnostic ignored "-Warray-bounds"
+static size_t MakeBranchNode(uint8_t* buf, Slice key, pgno_t child) {
+  SetNodeChild(buf, child);
+  Store16(buf + 6, uint16_t(key.size));
+  if (key.size) std::memcpy(buf + kNodeHeaderSize, key.data, key.size);
+  size_t sz = kNodeHeaderSize + key.size;
+  if (sz & 1) buf[sz] = 0;
+  return EvenUp(sz);
+}
+#pragma GCC diagnostic pop
+
+static bool Fits(const Page* p, size_t psize, size_t size) {
+  if (IsDupfix(p)) return FreeBytes(p, psize) >= p->dupfix_ksize;
+  return FreeBytes(p, psize) >= size + 2;
+}
+
+bool NeedsLarge(const Env* env, size_t ksize, size_t dsize) {
+  return LeafSize(ksize, dsize) > env->NodeMax();
+}
+
+unsigned LargePages(const Env* env, size_t bytes) {
+  return unsigned((kPageHeaderSize + bytes + env->psize - 1) / env->psize);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+Status TouchPath(Cursor* c) {
+  if (c->subpage != nullptr) return 0;  // lives inside the parent's (dirty) leaf
+  Txn* t = c->txn;
+  for (int l = 0; l < c->depth; l++) {
+    Page* p = c->pg[l];
+    if (pages::IsOwnDirty(t, p->pgno) && t->dirty.Find(p->pgno) == p) continue;
+    Page* np;
+    EMDB_TRY(pages::Touch(t, p, &np));
+    c->pg[l] = np;
+    if (np->pgno != p->pgno) {
+      if (l == 0) {
+        c->tree->root = np->pgno;
+      } else {
+        SetNodeChild(NodeAt(c->pg[l - 1], c->ki[l - 1]), np->pgno);
+      }
+    }
+  }
+  return 0;
+}
+
+static bool RightmostPath(const Cursor* c, int level) {
+  for (int l = 0; l < level; l++) {
+    if (unsigned(c->ki[l]) + 1 != NumKeys(c->pg[l])) return false;
+  }
+  return true;
+}
+
+// Splits the page at `level` while inserting the entry `raw` at index `idx`.
+// *landed receives the address of the inserted entry in its final page.
+static Status SplitInsert(Cursor* c, int level, unsigned idx, const uint8_t* raw, size_t rawsz,
+                          uint8_t** landed) {
+  Txn* t = c->txn;
+  Env* env = t->env;
+  size_t ps = env->psize;
+  Page* p = c->pg[level];
+  bool branch = IsBranch(p);
+  bool fixed = IsDupfix(p);
+  unsigned n = NumKeys(p);
+
+  std::unique_ptr<uint8_t[]> scratch(new uint8_t[ps]);
+  std::memcpy(scratch.get(), p, ps);
+  const Page* sp = reinterpret_cast<const Page*>(scratch.get());
+
+  struct E {
+    const uint8_t* ptr;
+    size_t sz;
+  };
+  std::vector<E> es;
+  es.reserve(n + 1);
+  for (unsigned i = 0; i < n; i++) {
+    if (i == idx) es.push_back({raw, rawsz});
+    es.push_back({EntryPtr(sp, i), EntryBytes(sp, i)});
+  }
+  if (idx == n) es.push_back({raw, rawsz});
+  size_t slot = fixed ? 0 : 2;
+  size_t room = PageRoom(ps);
+  size_t total = 0;
+  for (const E& e : es) total += e.sz + slot;
+
+  unsigned k = 0;
+  if (idx == n && RightmostPath(c, level)) {
+    k = n;  // sequential inserts: keep the old page full, start a new one
+  } else if (idx == 0 && n > 1 && c->ki[level] == 0) {
+    k = 1;
+  }
+  if (k != 0) {
+    size_t left = 0;
+    for (unsigned i = 0; i < k; i++) left += es[i].sz + slot;
+    if (left > room || total - left > room) k = 0;
+  }
+  if (k == 0) {
+    size_t left = 0, best = ~size_t(0);
+    for (unsigned i = 1; i <= n; i++) {
+      left += es[i - 1].sz + slot;
+      size_t right = total - left;
+      if (left > room) break;
+      if (right > room) continue;
+      size_t diff = left > right ? left - right : right - left;
+      if (diff < best) {
+        best = diff;
+        k = i;
+      }
+    }
+  }
+  EMDB_ENSURE(k >= 1 && k <= n);
+
+  Page* rp;
+  EMDB_TRY(pages::Alloc(t, 1, &rp));
+  uint16_t kind = p->flags;
+  uint16_t ks = p->dupfix_ksize;
+  InitPage(rp, rp->pgno, kind, ps, t->txnid);
+  rp->dupfix_ksize = ks;
+  InitPage(p, p->pgno, kind, ps, t->txnid);
+  p->dupfix_ksize = ks;
+
+  // Separator: the first key of the right half.
+  std::vector<uint8_t> sep;
+  {
+    Slice sk;
+    if (fixed) {
+      sk = Slice(es[k].ptr, ks);
+    } else {
+      sk = Slice(NodeKey(es[k].ptr), NodeKsize(es[k].ptr));
+    }
+    sep.assign(sk.data, sk.data + sk.size);
+  }
+  uint8_t* newpos = nullptr;
+  std::vector<uint8_t> tmp(branch ? kNodeHeaderSize + 2 : 0);
+  for (unsigned i = 0; i <= n; i++) {
+    Page* dst = i < k ? p : rp;
+    const uint8_t* e = es[i].ptr;
+    size_t sz = es[i].sz;
+    if (branch && i == k) {
+      sz = MakeBranchNode(tmp.data(), Slice(), NodeChild(e));
+      e = tmp.data();
+    }
+    unsigned at = NumKeys(dst);
+    PageInsertRaw(dst, at, e, sz);
+    if (es[i].ptr == raw) newpos = const_cast<uint8_t*>(EntryPtr(dst, at));
+  }
+  if (landed) *landed = newpos;
+  if (branch) {
+    c->tree->branch_pages++;
+  } else {
+    c->tree->leaf_pages++;
+  }
+  env->pgop.split++;
+
+  // Link the new page into the parent.
+  std::vector<uint8_t> bnode(kNodeHeaderSize + sep.size() + 2);
+  size_t bsz = MakeBranchNode(bnode.data(), Slice(sep.data(), sep.size()), rp->pgno);
+  if (level == 0) {
+    Page* root;
+    EMDB_TRY(pages::Alloc(t, 1, &root));
+    InitPage(root, root->pgno, kPageBranch, ps, t->txnid);
+    uint8_t n0[kNodeHeaderSize + 2];
+    size_t n0sz = MakeBranchNode(n0, Slice(), p->pgno);
+    PageInsertRaw(root, 0, n0, n0sz);
+    PageInsertRaw(root, 1, bnode.data(), bsz);
+    c->tree->root = root->pgno;
+    c->tree->height++;
+    c->tree->branch_pages++;
+    return 0;
+  }
+  Page* parent = c->pg[level - 1];
+  unsigned pidx = c->ki[level - 1] + 1u;
+  if (Fits(parent, ps, bsz)) {
+    PageInsertRaw(parent, pidx, bnode.data(), bsz);
+    return 0;
+  }
+  return SplitInsert(c, level - 1, pidx, bnode.data(), bsz, nullptr);
+}
+
+Status Insert(Cursor* c, Slice key, Slice data, uint16_t nflags, uint8_t** data_out,
+              bool* split) {
+  Txn* t = c->txn;
+  Env* env = t->env;
+  *split = false;
+  if (data_out) *data_out = nullptr;
+  if (c->tree->root == kInvalidPgno) {
+    // Empty tree: a new root leaf.
+    Page* p;
+    EMDB_TRY(pages::Alloc(t, 1, &p));
+    uint16_t kind = kPageLeaf;
+    if (c->is_sub && (c->tflags & EMDB_DUPFIXED)) kind |= kPageDupfix;
+    InitPage(p, p->pgno, kind, env->psize, t->txnid);
+    if (kind & kPageDupfix) p->dupfix_ksize = uint16_t(key.size);
+    c->tree->root = p->pgno;
+    c->tree->height = 1;
+    c->tree->leaf_pages++;
+    c->pg[0] = p;
+    c->ki[0] = 0;
+    c->depth = 1;
+    c->eof = false;
+  }
+  EMDB_ENSURE(c->depth > 0);
+  int level = c->depth - 1;
+  Page* p = c->pg[level];
+  unsigned idx = c->ki[level];
+  if (c->eof) idx = NumKeys(p);  // positioned past the end
+  if (IsDupfix(p)) {
+    if (key.size != p->dupfix_ksize) return EMDB_BAD_VALSIZE;
+    if (Fits(p, env->psize, key.size)) {
+      PageInsertRaw(p, idx, key.data, key.size);
+      c->ki[level] = uint16_t(idx);
+      c->eof = false;
+    } else {
+      EMDB_TRY(SplitInsert(c, level, idx, key.data, key.size, nullptr));
+      *split = true;
+    }
+    c->tree->items++;
+    return 0;
+  }
+
+  // Build the node image.
+  size_t dbytes = data.size;
+  const void* dsrc = data.data;
+  uint64_t large_pgno = 0;
+  uint8_t* large_data = nullptr;
+  if ((nflags & (kNodeDup | kNodeTree)) == 0 && NeedsLarge(env, key.size, data.size)) {
+    unsigned np = LargePages(env, data.size);
+    Page* lp;
+    EMDB_TRY(pages::Alloc(t, np, &lp));
+    lp->flags = kPageLarge;
+    lp->large_count = np;
+    lp->lower = lp->upper = 0;
+    lp->dupfix_ksize = 0;
+    large_data = PageData(lp);
+    if (data.data) std::memcpy(large_data, data.data, data.size);
+    large_pgno = lp->pgno;
+    c->tree->large_pages += np;
+    nflags |= kNodeBig;
+    dbytes = 8;
+    dsrc = &large_pgno;
+  }
+  uint8_t stackbuf[512];
+  std::unique_ptr<uint8_t[]> heapbuf;
+  size_t need = LeafSize(key.size, dbytes);
+  uint8_t* buf = stackbuf;
+  if (need > sizeof(stackbuf)) {
+    heapbuf.reset(new uint8_t[need]);
+    buf = heapbuf.get();
+  }
+  size_t sz = MakeLeafNode(buf, key, uint32_t(data.size), nflags, dsrc, dbytes);
+  uint8_t* node;
+  if (Fits(p, env->psize, sz)) {
+    PageInsertRaw(p, idx, buf, sz);
+    c->ki[level] = uint16_t(idx);
+    c->eof = false;
+    node = NodeAt(p, idx);
+  } else {
+    EMDB_TRY(SplitInsert(c, level, idx, buf, sz, &node));
+    *split = true;
+  }
+  c->tree->items++;
+  if (data_out) *data_out = large_data ? large_data : NodeData(node);
+  return 0;
+}
+
+static Status FreeLarge(Txn* t, const uint8_t* node, TreeRecord* tree) {
+  Page* lp;
+  pgno_t pg = Load64(NodeData(node));
+  EMDB_TRY(pages::Get(t, pg, &lp));
+  if (!IsLarge(lp) || lp->large_count == 0) return EMDB_CORRUPTED;
+  unsigned n = lp->large_count;
+  pages::Free(t, pg, n);
+  if (tree) tree->large_pages -= n;
+  return 0;
+}
+
+static void StripFirstKey(Page* p) {
+  const uint8_t* n0 = NodeAt(p, 0);
+  if (NodeKsize(n0) == 0) return;
+  pgno_t child = NodeChild(n0);
+  PageDeleteRaw(p, 0);
+  uint8_t buf[kNodeHeaderSize + 2];
+  size_t sz = MakeBranchNode(buf, Slice(), child);
+  PageInsertRaw(p, 0, buf, sz);
+}
+
+static Status Rebalance(Cursor* c, int level) {
+  Txn* t = c->txn;
+  Env* env = t->env;
+  size_t ps = env->psize;
+  Page* p = c->pg[level];
+  unsigned n = NumKeys(p);
+  if (level == 0) {
+    if (IsLeaf(p) && n == 0) {
+      pages::Free(t, p->pgno, 1);
+      c->tree->root = kInvalidPgno;
+      c->tree->height = 0;
+      c->tree->leaf_pages--;
+      c->depth = 0;
+    } else if (IsBranch(p) && n == 1) {
+      pgno_t child = NodeChild(NodeAt(p, 0));
+      pages::Free(t, p->pgno, 1);
+      c->tree->root = child;
+      c->tree->height--;
+      c->tree->branch_pages--;
+      for (int l = 0; l + 1 < c->depth; l++) {
+        c->pg[l] = c->pg[l + 1];
+        c->ki[l] = c->ki[l + 1];
+      }
+      c->depth--;
+    }
+    return 0;
+  }
+  size_t room = PageRoom(ps);
+  size_t used = UsedBytes(p, ps);
+  size_t threshold = room * env->opt_merge_threshold / 65536;
+  if (n > 0 && used >= threshold) return 0;
+
+  Page* parent = c->pg[level - 1];
+  unsigned pi = c->ki[level - 1];
+  if (n == 0) {
+    pages::Free(t, p->pgno, 1);
+    if (IsBranch(p)) {
+      c->tree->branch_pages--;
+    } else {
+      c->tree->leaf_pages--;
+    }
+    PageDeleteRaw(parent, pi);
+    if (NumKeys(parent) > 0 && pi == 0) StripFirstKey(parent);
+    c->depth = level;
+    c->ki[level - 1] = uint16_t(pi > 0 ? pi - 1 : 0);
+    if (NumKeys(parent) == 0) {
+      // The parent lost its only child: it is empty too.
+      return Rebalance(c, level - 1);
+    }
+    return Rebalance(c, level - 1);
+  }
+  unsigned pn = NumKeys(parent);
+  if (pn < 2) return 0;
+  unsigned li = pi > 0 ? pi - 1 : 0;
+  unsigned ri = li + 1;
+  Page* left;
+  Page* right;
+  if (pi > 0) {
+    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(parent, li)), &left));
+    right = p;
+  } else {
+    left = p;
+    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(parent, ri)), &right));
+  }
+  bool branch = IsBranch(left);
+  if (branch != IsBranch(right) || IsDupfix(left) != IsDupfix(right)) return EMDB_CORRUPTED;
+  size_t extra = 0;
+  Slice sepkey = KeyAt(parent, ri);
+  if (branch) extra = EvenUp(kNodeHeaderSize + sepkey.size) - BranchNodeBytes(NodeAt(right, 0));
+  if (UsedBytes(left, ps) + UsedBytes(right, ps) + extra > room) return 0;
+  // Make the left page ours.
+  if (!(pages::IsOwnDirty(t, left->pgno) && t->dirty.Find(left->pgno) == left)) {
+    Page* nl;
+    EMDB_TRY(pages::Touch(t, left, &nl));
+    if (nl->pgno != left->pgno) SetNodeChild(NodeAt(parent, li), nl->pgno);
+    left = nl;
+  }
+  unsigned rn = NumKeys(right);
+  std::vector<uint8_t> tmp;
+  for (unsigned i = 0; i < rn; i++) {
+    const uint8_t* e = EntryPtr(right, i);
+    size_t sz = EntryBytes(right, i);
+    if (branch && i == 0) {
+      tmp.resize(kNodeHeaderSize + sepkey.size + 2);
+      sz = MakeBranchNode(tmp.data(), sepkey, NodeChild(e));
+      e = tmp.data();
+    }
+    PageInsertRaw(left, NumKeys(left), e, sz);
+  }
+  pages::Free(t, right->pgno, 1);
+  if (branch) {
+    c->tree->branch_pages--;
+  } else {
+    c->tree->leaf_pages--;
+  }
+  PageDeleteRaw(parent, ri);
+  env->pgop.merge++;
+  c->depth = level;
+  c->ki[level - 1] = uint16_t(li);
+  return Rebalance(c, level - 1);
+}
+
+Status Delete(Cursor* c) {
+  if (!OnEntry(c)) return EMDB_NOTFOUND;
+  Txn* t = c->txn;
+  int level = c->depth - 1;
+  Page* p = c->pg[level];
+  unsigned idx = c->ki[level];
+  if (!IsDupfix(p)) {
+    const uint8_t* node = NodeAt(p, idx);
+    if (NodeFlags(node) & kNodeBig) EMDB_TRY(FreeLarge(t, node, c->tree));
+  }
+  PageDeleteRaw(p, idx);
+  c->tree->items--;
+  if (c->subpage != nullptr) return 0;  // sub-pages are rebuilt by the caller
+  return Rebalance(c, level);
+}
+
+Status FreeTree(Txn* t, const TreeRecord& rec, bool dupsort) {
+  if (rec.root == kInvalidPgno) return 0;
+  std::vector<pgno_t> stack{rec.root};
+  while (!stack.empty()) {
+    pgno_t pg = stack.back();
+    stack.pop_back();
+    Page* p;
+    EMDB_TRY(pages::Get(t, pg, &p));
+    unsigned n = NumKeys(p);
+    if (IsBranch(p)) {
+      for (unsigned i = 0; i < n; i++) stack.push_back(NodeChild(NodeAt(p, i)));
+    } else if (IsLeaf(p) && !IsDupfix(p)) {
+      for (unsigned i = 0; i < n; i++) {
+        const uint8_t* node = NodeAt(p, i);
+        uint16_t f = NodeFlags(node);
+        if (f & kNodeBig) EMDB_TRY(FreeLarge(t, node, nullptr));
+        if (dupsort && (f & kNodeDup) && (f & kNodeTree)) {
+          TreeRecord sub = DecodeTree(NodeData(node));
+          EMDB_TRY(FreeTree(t, sub, false));
+        }
+      }
+    } else if (!IsLeaf(p)) {
+      return EMDB_CORRUPTED;
+    }
+    pages::Free(t, pg, 1);
+  }
+  return 0;
+}
+
+}  // namespace emdb::bt

@@ -1,0 +1,300 @@
+// engine/core/internal.hpp — the state of environments, transactions and cursors.
+//
+// Data only: the operations live in btree/ (tree and cursor algorithms), txn/ (begin, commit,
+// page allocation, dirty pages) and env/ (open, close, metas, tables). Keeping the structures
+// in one header lets those folders share them without include cycles.
+//
+// Thread safety:
+//  - Env: immutable after open except where noted (atomics, or guarded by dbi_mu / the writer
+//    lock). Any thread may begin read transactions.
+//  - Txn: used by one thread at a time (its owner unless EMDB_NOSTICKYTHREADS).
+//  - Cursor: belongs to one transaction.
+//
+// Invariants:
+//  T1. A write txn's dirty pages all have page numbers allocated by this top-level txn (copy on
+//      write: a committed page is never modified in place).
+//  T2. Every page number is, at every moment of a write txn, in exactly one of: reachable from
+//      a tree of the txn, a GC record, txn->loose, txn->reclaimed, txn->retired, or >= next_pgno.
+//  T3. A cursor whose `mod_seen` differs from its table's `mod` does not trust its stack: it
+//      re-seeks its saved key (and value) before moving.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/compare.hpp"
+#include "base/status.hpp"
+#include "format/layout.hpp"
+#include "format/page.hpp"
+#include "os/file.hpp"
+#include "os/lockfile.hpp"
+#include "os/mmap.hpp"
+
+namespace emdb {
+
+using format::Meta;
+using format::Page;
+using format::pgno_t;
+using format::TreeRecord;
+using format::txnid_t;
+
+inline constexpr uint32_t kEnvSignature = 0x456e7631;
+inline constexpr uint32_t kTxnSignature = 0x54786e31;
+inline constexpr uint32_t kCursorSignature = 0x43727331;
+inline constexpr uint32_t kDeadSignature = 0xdeadbeef;
+
+inline constexpr EMDB_dbi kGcDbi = 0;
+inline constexpr EMDB_dbi kMainDbi = 1;
+inline constexpr EMDB_dbi kCoreDbs = 2;
+
+inline constexpr unsigned kTableFlagsMask = EMDB_REVERSEKEY | EMDB_DUPSORT | EMDB_INTEGERKEY |
+                                            EMDB_DUPFIXED | EMDB_INTEGERDUP | EMDB_REVERSEDUP;
+
+// Per-handle table description, shared by all transactions of the env.
+struct DbiInfo {
+  bool used = false;
+  std::string name;       // binary name; empty for GC and MAIN
+  uint16_t flags = 0;     // table flags
+  CmpFn kcmp = CmpLex;
+  CmpFn dcmp = CmpLex;
+  uint32_t generation = 0;  // bumped when the slot is reused
+};
+
+// Per-transaction table state.
+enum DbStateBits : uint8_t {
+  kDbValid = 0x01,    // rec is loaded
+  kDbDirty = 0x02,    // rec changed in this txn (write back at commit)
+  kDbCreated = 0x04,  // created in this txn
+  kDbFresh = 0x08,    // opened in this txn
+  kDbStale = 0x10,    // must be (re)loaded from the main tree before use
+  kDbDropped = 0x20,  // deleted in this txn
+};
+
+struct DbState {
+  TreeRecord rec;
+  uint8_t state = 0;
+  uint32_t generation = 0;
+  uint64_t mod = 0;  // bumped on every change; cursors compare it (T3)
+};
+
+// Open-addressing map from page number to the txn's private buffer of that page.
+class DirtyTable {
+ public:
+  Page* Find(pgno_t pgno) const {
+    if (count_ == 0) return nullptr;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(pgno) & mask;; i = (i + 1) & mask) {
+      const Entry& e = slots_[i];
+      if (e.page == nullptr) return nullptr;
+      if (e.pgno == pgno) return e.page;
+    }
+  }
+  // Inserts or replaces; returns the previous buffer (or nullptr).
+  Page* Put(pgno_t pgno, Page* page) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(pgno) & mask;; i = (i + 1) & mask) {
+      Entry& e = slots_[i];
+      if (e.page == nullptr) {
+        e.pgno = pgno;
+        e.page = page;
+        count_++;
+        return nullptr;
+      }
+      if (e.pgno == pgno) {
+        Page* old = e.page;
+        e.page = page;
+        return old;
+      }
+    }
+  }
+  // Removes; returns the buffer (or nullptr).
+  Page* Erase(pgno_t pgno) {
+    if (count_ == 0) return nullptr;
+    size_t mask = slots_.size() - 1;
+    size_t i = Hash(pgno) & mask;
+    for (;; i = (i + 1) & mask) {
+      if (slots_[i].page == nullptr) return nullptr;
+      if (slots_[i].pgno == pgno) break;
+    }
+    Page* old = slots_[i].page;
+    slots_[i].page = nullptr;
+    count_--;
+    // Backward-shift deletion keeps probe chains intact.
+    size_t j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (slots_[j].page == nullptr) break;
+      size_t home = Hash(slots_[j].pgno) & mask;
+      bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+      if (!between) {
+        slots_[i] = slots_[j];
+        slots_[j].page = nullptr;
+        i = j;
+      }
+    }
+    return old;
+  }
+  size_t size() const { return count_; }
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const Entry& e : slots_) {
+      if (e.page != nullptr) f(e.pgno, e.page);
+    }
+  }
+  void Clear() {
+    slots_.assign(slots_.size(), Entry{});
+    count_ = 0;
+  }
+
+ private:
+  struct Entry {
+    pgno_t pgno = 0;
+    Page* page = nullptr;
+  };
+  static size_t Hash(pgno_t p) { return size_t((p * 0x9E3779B97F4A7C15ull) >> 20); }
+  void Grow() {
+    std::vector<Entry> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, Entry{});
+    count_ = 0;
+    for (const Entry& e : old) {
+      if (e.page != nullptr) Put(e.pgno, e.page);
+    }
+  }
+  std::vector<Entry> slots_;
+  size_t count_ = 0;
+};
+
+struct Txn;
+struct Cursor;
+
+struct Env {
+  uint32_t signature = kEnvSignature;
+  unsigned flags = 0;  // env flags given at open (+ runtime sync-mode changes)
+  bool opened = false;
+  std::atomic<bool> panic{false};
+  uint64_t env_id = 0;  // unique per process, never reused
+  std::string path, data_path, lock_path;
+  dev_t dev = 0;
+  ino_t ino = 0;
+
+  std::unique_ptr<os::File> file;  // the I/O seam
+  os::MapRegion map;
+  os::LockFile lck;
+  uint32_t psize = 0;
+  format::Geometry geo{};  // current geometry in pages (from the head meta / as applied)
+  // Requested geometry (bytes; -1 = default/keep) from emdb_env_set_geometry.
+  intptr_t req_lower = -1, req_now = -1, req_upper = -1, req_grow = -1, req_shrink = -1,
+           req_psize = -1;
+  unsigned max_dbs = 0;
+  unsigned max_readers = 126;
+  uint64_t opt_sync_bytes = 0, opt_sync_period = 0, opt_rp_augment_limit = 256 * 1024,
+           opt_loose_limit = 64, opt_dp_reserve_limit = 1024, opt_txn_dp_limit = 65536,
+           opt_txn_dp_initial = 1024, opt_spill_max_denominator = 8,
+           opt_spill_min_denominator = 8, opt_spill_parent4child_denominator = 0,
+           opt_merge_threshold = 65536 / 4, opt_writethrough_threshold = 0,
+           opt_prefault_write = 0, opt_gc_time_limit = 0, opt_prefer_waf = 0,
+           opt_subpage_limit = 65535, opt_subpage_room_threshold = 0,
+           opt_subpage_reserve_prereq = 0, opt_subpage_reserve_limit = 0;
+  void* userctx = nullptr;
+
+  std::mutex dbi_mu;
+  std::unique_ptr<DbiInfo[]> dbis;  // max_dbs + kCoreDbs entries, fixed after open
+  std::atomic<unsigned> num_dbis{kCoreDbs};
+
+  // The writer: one top-level write txn at a time.
+  Txn* write_txn = nullptr;
+  pthread_t writer_thread{};
+  std::atomic<int> live_txns{0};
+  // Reader slots handed to threads (sticky mode); guarded by the API's registry mutex.
+  std::vector<os::ReaderSlot*> issued_slots;
+
+  // Page buffer pool for dirty pages (single writer, no lock needed).
+  std::vector<Page*> page_pool;
+
+  // Page operation counters (EMDB_envinfo::mi_pgop_stat).
+  struct {
+    uint64_t newly = 0, cow = 0, clone = 0, split = 0, merge = 0, wops = 0, fsync = 0, msync = 0;
+  } pgop;
+
+  Page* MetaPage(unsigned i) const {
+    return reinterpret_cast<Page*>(map.base() + size_t(i) * psize);
+  }
+  size_t NodeMax() const { return format::NodeMax(psize); }
+};
+
+struct Txn {
+  uint32_t signature = kTxnSignature;
+  Env* env = nullptr;
+  Txn* parent = nullptr;
+  Txn* child = nullptr;
+  unsigned flags = 0;  // EMDB_TXN_RDONLY ... and state bits (EMDB_TXN_FINISHED ...)
+  txnid_t txnid = 0;   // snapshot (read) or the txnid being built (write)
+  Meta meta{};         // the snapshot's meta (read) / the head at begin (write)
+  std::vector<DbState> dbs;
+  pthread_t owner{};
+  os::ReaderSlot* slot = nullptr;
+  bool slot_per_txn = false;  // NOSTICKYTHREADS: the slot belongs to this txn object
+  uint64_t env_id = 0;        // env->env_id at begin (cached read txn objects check it)
+  void* userctx = nullptr;
+  Cursor* cursors = nullptr;  // every cursor bound to this txn (intrusive list)
+
+  // ---- write transactions ----
+  DirtyTable dirty;
+  std::vector<pgno_t> loose;      // free now (allocated and freed within this txn)
+  std::vector<pgno_t> reclaimed;  // taken from GC records, sorted ascending
+  std::vector<pgno_t> retired;    // committed pages freed by this txn
+  pgno_t next_pgno = 0;
+  txnid_t gc_limit = 0;  // GC records with key <= gc_limit may be reclaimed
+  bool gc_busy = false;  // the GC tree is being modified: no pulls
+  bool canary_set = false;
+  uint64_t dirty_bytes = 0;
+  std::vector<EMDB_dbi> created_dbis;
+
+  bool rdonly() const { return (flags & EMDB_TXN_RDONLY) != 0; }
+};
+
+struct Cursor {
+  uint32_t signature = kCursorSignature;
+  Txn* txn = nullptr;
+  EMDB_dbi dbi = 0;
+  Cursor* next_in_txn = nullptr;
+  Cursor* prev_in_txn = nullptr;
+  void* userctx = nullptr;
+
+  // Tree context.
+  TreeRecord* tree = nullptr;  // txn->dbs[dbi].rec, or &subrec for a sub-cursor
+  CmpFn cmp = CmpLex;          // key comparator of this tree
+  CmpFn dcmp = CmpLex;         // DUPSORT value comparator
+  uint16_t tflags = 0;         // table flags
+  bool is_sub = false;
+  size_t subpage_size = 0;     // sub-cursor on an inline sub-page: its logical page size
+  Page* subpage = nullptr;     // sub-cursor on an inline sub-page: the page (see page.hpp)
+
+  // Position: pages and indexes from the root (level 0) to the leaf (level depth-1).
+  Page* pg[format::kMaxDepth];
+  uint16_t ki[format::kMaxDepth];
+  int depth = 0;  // 0: not positioned
+  bool eof = false;
+  bool after_del = false;  // positioned on the successor of a deleted item
+
+  // DUPSORT.
+  std::unique_ptr<Cursor> sub;
+  TreeRecord subrec{};
+  bool sub_active = false;  // sub-cursor describes the current key's duplicates
+
+  // Revalidation (T3).
+  uint64_t mod_seen = 0;
+  bool stale = false;
+  std::vector<uint8_t> saved_key, saved_val;
+  bool saved_has_val = false;
+};
+
+}  // namespace emdb

@@ -1,0 +1,42 @@
+// engine/os/file.hpp — the one I/O seam: every write, flush and truncate of the data file goes
+// through a File. Tests wrap it (TEST_SetFileWrapper) to inject faults: drop unsynced writes,
+// tear pages, fail a write or a flush, run out of space.
+//
+// Thread safety: a File is used by the single writer of an environment (and by emdb_env_close);
+// PRead may be called concurrently.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "base/status.hpp"
+
+namespace emdb::os {
+
+class File {
+ public:
+  virtual ~File() = default;
+  [[nodiscard]] virtual Status PWrite(const void* buf, size_t n, uint64_t off) = 0;
+  [[nodiscard]] virtual Status PWriteV(const struct iovec* iov, int cnt, uint64_t off) = 0;
+  [[nodiscard]] virtual Status PRead(void* buf, size_t n, uint64_t off) = 0;
+  [[nodiscard]] virtual Status DataSync() = 0;
+  [[nodiscard]] virtual Status Truncate(uint64_t size) = 0;
+  [[nodiscard]] virtual Status Size(uint64_t* size) = 0;
+  // Flushes a range of a writable shared mapping of this file (EMDB_WRITEMAP).
+  [[nodiscard]] virtual Status MSync(void* addr, size_t len) = 0;
+  virtual int fd() const = 0;
+};
+
+// A File over an open descriptor; takes ownership (closes it).
+std::unique_ptr<File> MakePosixFile(int fd);
+
+// Test hook: every data file opened after this call is passed through `wrapper`.
+using FileWrapper = std::unique_ptr<File> (*)(std::unique_ptr<File>);
+void TEST_SetFileWrapper(FileWrapper wrapper);
+std::unique_ptr<File> WrapForTests(std::unique_ptr<File> f);
+
+uint32_t SystemPageSize();
+
+}  // namespace emdb::os

@@ -1,0 +1,245 @@
+// engine/txn/pages.cpp — see pages.hpp.
+#include "txn/pages.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/log.hpp"
+#include "btree/tree.hpp"
+
+namespace emdb::pages {
+
+using namespace format;
+
+Page* NewBuffer(Env* env, unsigned n) {
+  if (n == 1 && !env->page_pool.empty()) {
+    Page* p = env->page_pool.back();
+    env->page_pool.pop_back();
+    return p;
+  }
+  size_t bytes = size_t(n) * env->psize;
+  bytes = (bytes + 63) & ~size_t(63);
+  void* mem = std::aligned_alloc(64, bytes);
+  EMDB_ENSURE(mem != nullptr);
+  Page* p = static_cast<Page*>(mem);
+  p->large_count = n > 1 ? n : 0;
+  return p;
+}
+
+void ReleaseBuffer(Env* env, Page* p) {
+  if (p == nullptr) return;
+  bool single = !IsLarge(p) || p->large_count <= 1;
+  if (single && env->page_pool.size() < env->opt_dp_reserve_limit) {
+    env->page_pool.push_back(p);
+  } else {
+    std::free(p);
+  }
+}
+
+bool IsOwnDirty(const Txn* t, pgno_t pgno) { return t->dirty.Find(pgno) != nullptr; }
+
+static bool IsFresh(const Txn* t, pgno_t pgno) {
+  for (const Txn* x = t; x != nullptr; x = x->parent) {
+    if (x->dirty.Find(pgno) != nullptr) return true;
+  }
+  return false;
+}
+
+Status Get(const Txn* t, pgno_t pgno, Page** out) {
+  pgno_t limit;
+  if (!t->rdonly()) {
+    for (const Txn* x = t; x != nullptr; x = x->parent) {
+      if (Page* p = x->dirty.Find(pgno)) {
+        *out = p;
+        return 0;
+      }
+    }
+    limit = t->next_pgno;
+  } else {
+    limit = t->meta.next_pgno;
+  }
+  const Env* env = t->env;
+  if (EMDB_UNLIKELY(pgno >= limit || (pgno + 1) * env->psize > env->map.mapped() ||
+                    pgno < kNumMetas)) {
+    EMDB_LOG_ERR("page %llu is outside the snapshot (next_pgno %llu)", (unsigned long long)pgno,
+                 (unsigned long long)limit);
+    return EMDB_CORRUPTED;
+  }
+  Page* p = reinterpret_cast<Page*>(env->map.base() + size_t(pgno) * env->psize);
+  if (EMDB_UNLIKELY(p->pgno != pgno)) {
+    EMDB_LOG_ERR("page %llu: header says page %llu", (unsigned long long)pgno,
+                 (unsigned long long)p->pgno);
+    return EMDB_CORRUPTED;
+  }
+  *out = p;
+  return 0;
+}
+
+Status EnsureFileSize(Txn* t, pgno_t pages) {
+  Env* env = t->env;
+  if (pages <= env->geo.now) return 0;
+  if (pages > env->geo.upper) {
+    EMDB_LOG(EMDB_LOG_NOTICE, "map full: need %llu pages, upper is %llu",
+             (unsigned long long)pages, (unsigned long long)env->geo.upper);
+    return EMDB_MAP_FULL;
+  }
+  uint64_t grow = env->geo.grow ? env->geo.grow : 1;
+  uint64_t now = (pages + grow - 1) / grow * grow;
+  if (now > env->geo.upper) now = env->geo.upper;
+  EMDB_TRY(env->file->Truncate(now * env->psize));
+  EMDB_TRY(env->map.Extend(env->file->fd(), size_t(now * env->psize),
+                           (env->flags & EMDB_WRITEMAP) != 0));
+  env->geo.now = now;
+  return 0;
+}
+
+Status PullGc(Txn* t, bool* got) {
+  *got = false;
+  if (t->gc_busy || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  Cursor gc;
+  bt::CursorInit(&gc, t, kGcDbi);
+  uint64_t limit = t->gc_limit;
+  bool exact = false;
+  Status rc = bt::Seek(&gc, Slice(&limit, 8), &exact);
+  if (rc == EMDB_NOTFOUND) {
+    rc = bt::Last(&gc);
+  } else if (rc == 0 && !exact) {
+    rc = bt::Prev(&gc);
+  }
+  if (rc == EMDB_NOTFOUND) return 0;
+  EMDB_TRY(rc);
+  Slice k, v;
+  EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+  if (k.size != 8 || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
+  uint64_t key = Load64(k.data);
+  if (key > limit) return 0;
+  uint32_t count = Load32(v.data);
+  if (sizeof(GcRecordHeader) + size_t(count) * 8 > v.size) return EMDB_CORRUPTED;
+  size_t old = t->reclaimed.size();
+  t->reclaimed.resize(old + count);
+  std::memcpy(t->reclaimed.data() + old, v.data + sizeof(GcRecordHeader), size_t(count) * 8);
+  for (size_t i = old; i < t->reclaimed.size(); i++) {
+    if (t->reclaimed[i] < kNumMetas || t->reclaimed[i] >= t->next_pgno) return EMDB_CORRUPTED;
+  }
+  std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + old, t->reclaimed.end());
+  t->gc_busy = true;
+  rc = bt::TouchPath(&gc);
+  if (rc == 0) rc = bt::Delete(&gc);
+  t->gc_busy = false;
+  EMDB_TRY(rc);
+  t->dbs[kGcDbi].state |= kDbDirty;
+  t->dbs[kGcDbi].mod++;
+  *got = true;
+  return 0;
+}
+
+static bool TakeRun(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
+  if (list.size() < n) return false;
+  // Newest-first bias: search from the high end.
+  for (size_t i = list.size() - n + 1; i-- > 0;) {
+    if (list[i + n - 1] == list[i] + n - 1) {
+      *out = list[i];
+      list.erase(list.begin() + long(i), list.begin() + long(i + n));
+      return true;
+    }
+  }
+  return false;
+}
+
+static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
+  Env* env = t->env;
+  pgno_t pg = kInvalidPgno;
+  if (n == 1) {
+    for (;;) {
+      if (!t->loose.empty()) {
+        pg = t->loose.back();
+        t->loose.pop_back();
+        break;
+      }
+      if (!t->reclaimed.empty()) {
+        pg = t->reclaimed.back();
+        t->reclaimed.pop_back();
+        break;
+      }
+      bool got = false;
+      EMDB_TRY(PullGc(t, &got));
+      if (!got) break;
+    }
+  } else {
+    std::sort(t->loose.begin(), t->loose.end());
+    if (!TakeRun(t->loose, n, &pg)) {
+      for (;;) {
+        if (TakeRun(t->reclaimed, n, &pg)) break;
+        bool got = false;
+        EMDB_TRY(PullGc(t, &got));
+        if (!got) break;
+      }
+    }
+  }
+  if (pg == kInvalidPgno) {
+    if (t->next_pgno + n > kMaxPgno) return EMDB_MAP_FULL;
+    EMDB_TRY(EnsureFileSize(t, t->next_pgno + n));
+    pg = t->next_pgno;
+    t->next_pgno += n;
+  }
+  Page* p = NewBuffer(env, n);
+  if (zero && !(env->flags & EMDB_NOMEMINIT)) std::memset(p, 0, size_t(n) * env->psize);
+  std::memset(p, 0, kPageHeaderSize);
+  p->pgno = pg;
+  p->txnid = t->txnid;
+  p->large_count = n > 1 ? n : 0;
+  if (n > 1) p->flags = kPageLarge;
+  Page* old = t->dirty.Put(pg, p);
+  ReleaseBuffer(env, old);
+  t->dirty_bytes += size_t(n) * env->psize;
+  env->pgop.newly++;
+  *out = p;
+  return 0;
+}
+
+Status Alloc(Txn* t, unsigned n, Page** out) { return AllocImpl(t, n, out, true); }
+
+Status Touch(Txn* t, Page* p, Page** out) {
+  Env* env = t->env;
+  pgno_t pgno = p->pgno;
+  if (Page* own = t->dirty.Find(pgno)) {
+    *out = own;
+    return 0;
+  }
+  if (IsFresh(t, pgno)) {
+    // Dirty in an ancestor (nested txn): shadow it under the same number.
+    Page* np = NewBuffer(env, 1);
+    std::memcpy(np, p, env->psize);
+    t->dirty.Put(pgno, np);
+    t->dirty_bytes += env->psize;
+    env->pgop.clone++;
+    *out = np;
+    return 0;
+  }
+  Page* np;
+  EMDB_TRY(AllocImpl(t, 1, &np, false));
+  pgno_t newpg = np->pgno;
+  std::memcpy(np, p, env->psize);
+  np->pgno = newpg;
+  np->txnid = t->txnid;
+  t->retired.push_back(pgno);
+  env->pgop.cow++;
+  *out = np;
+  return 0;
+}
+
+void Free(Txn* t, pgno_t pgno, unsigned n) {
+  if (IsFresh(t, pgno)) {
+    Page* own = t->dirty.Erase(pgno);
+    if (own != nullptr) {
+      ReleaseBuffer(t->env, own);
+      t->dirty_bytes -= size_t(n) * t->env->psize;
+    }
+    for (unsigned i = 0; i < n; i++) t->loose.push_back(pgno + i);
+  } else {
+    for (unsigned i = 0; i < n; i++) t->retired.push_back(pgno + i);
+  }
+}
+
+}  // namespace emdb::pages

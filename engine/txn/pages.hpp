@@ -1,0 +1,36 @@
+// engine/txn/pages.hpp — how a transaction sees, allocates, copies and frees pages.
+//
+// Thread safety: a write txn's functions run on the writer's thread only; Get() for read txns
+// only reads the map.
+//
+// Invariants (see core/internal.hpp T1, T2):
+//  P1. Get() returns the txn's own dirty copy if there is one, else an ancestor's (nested txns),
+//      else the page in the map. A page number outside the snapshot is EMDB_CORRUPTED.
+//  P2. Touch() gives a page a private copy: a new page number for a committed page (the old
+//      one is retired), the same number for a page dirty in an ancestor.
+//  P3. Free() of a page allocated by this top-level txn makes it loose (reusable now);
+//      of a committed page, retires it (reusable once no snapshot can reach it).
+//  P4. Alloc() takes loose pages, then reclaimed ones (newest GC records first), then pulls
+//      GC records whose txnid <= gc_limit, then extends the file (up to the geometry's upper).
+#pragma once
+
+#include "core/internal.hpp"
+
+namespace emdb::pages {
+
+[[nodiscard]] Status Get(const Txn* t, pgno_t pgno, Page** out);
+// Allocates `n` contiguous pages as one dirty buffer; the header's pgno and txnid are set,
+// large_count = n when n > 1.
+[[nodiscard]] Status Alloc(Txn* t, unsigned n, Page** out);
+[[nodiscard]] Status Touch(Txn* t, Page* p, Page** out);
+void Free(Txn* t, pgno_t pgno, unsigned n);
+bool IsOwnDirty(const Txn* t, pgno_t pgno);
+// Returns a dirty buffer to the pool.
+void ReleaseBuffer(Env* env, Page* p);
+Page* NewBuffer(Env* env, unsigned n);
+// Grows the file so that `pages` pages exist (EMDB_MAP_FULL past upper).
+[[nodiscard]] Status EnsureFileSize(Txn* t, pgno_t pages);
+// Takes the newest eligible GC record into txn->reclaimed. false: none eligible.
+[[nodiscard]] Status PullGc(Txn* t, bool* got);
+
+}  // namespace emdb::pages

@@ -1,0 +1,595 @@
+// engine/txn/txn.cpp — see txn.hpp.
+#include "txn/txn.hpp"
+
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+#include "base/log.hpp"
+#include "btree/cursor.hpp"
+#include "btree/tree.hpp"
+#include "txn/pages.hpp"
+
+namespace emdb::txn {
+
+using namespace format;
+
+namespace {
+
+uint32_t Now16dot16(const struct timespec& a, const struct timespec& b) {
+  double s = double(b.tv_sec - a.tv_sec) + double(b.tv_nsec - a.tv_nsec) / 1e9;
+  if (s < 0) s = 0;
+  double v = s * 65536.0;
+  return v > 4294967295.0 ? 0xffffffffu : uint32_t(v);
+}
+
+void ResetDbs(Txn* t) {
+  Env* env = t->env;
+  size_t n = env->max_dbs + kCoreDbs;
+  if (t->dbs.size() != n) t->dbs.resize(n);
+  for (size_t i = kCoreDbs; i < n; i++) {
+    t->dbs[i].state = kDbStale;
+    t->dbs[i].mod = 0;
+  }
+  t->dbs[kGcDbi].rec = t->meta.gc;
+  t->dbs[kGcDbi].state = kDbValid;
+  t->dbs[kGcDbi].mod = 0;
+  t->dbs[kMainDbi].rec = t->meta.main;
+  t->dbs[kMainDbi].state = kDbValid;
+  t->dbs[kMainDbi].mod = 0;
+}
+
+}  // namespace
+
+bool MetaValid(const Env* env, const Meta& m) {
+  if (m.magic != kMagic || m.version != kFormatVersion) return false;
+  if (m.txnid_a == 0 || m.txnid_a != m.txnid_b) return false;
+  if (m.pagesize != env->psize) return false;
+  if (m.sign == kSignWeak) return true;
+  return m.sign == MetaChecksum(m);
+}
+
+void PickMetas(const Env* env, int* head, int* steady) {
+  *head = -1;
+  *steady = -1;
+  uint64_t ht = 0, st = 0;
+  for (int i = 0; i < int(kNumMetas); i++) {
+    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
+    if (!MetaValid(env, m)) continue;
+    if (m.txnid_a > ht) {
+      ht = m.txnid_a;
+      *head = i;
+    }
+    if (m.sign != kSignWeak && m.txnid_a > st) {
+      st = m.txnid_a;
+      *steady = i;
+    }
+  }
+}
+
+static bool ReadMeta(const Env* env, unsigned i, Meta* out) {
+  const uint8_t* src = PageData(env->MetaPage(i));
+  *out = DecodeMeta(src);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return out->txnid_a == out->txnid_b && out->txnid_a != 0 && out->magic == kMagic;
+}
+
+Status LoadDbi(Txn* t, EMDB_dbi dbi) {
+  DbState& s = t->dbs[dbi];
+  if (s.state & kDbValid) {
+    if (s.state & kDbDropped) return EMDB_BAD_DBI;
+    return 0;
+  }
+  Env* env = t->env;
+  const DbiInfo& info = env->dbis[dbi];
+  Cursor c;
+  bt::CursorInit(&c, t, kMainDbi);
+  bool exact = false;
+  Slice name(info.name.data(), info.name.size());
+  Status rc = bt::Seek(&c, name, &exact);
+  if (rc == EMDB_NOTFOUND || (rc == 0 && !exact)) return EMDB_BAD_DBI;
+  EMDB_TRY(rc);
+  Slice k, d;
+  uint16_t nf;
+  EMDB_TRY(bt::Current(&c, &k, &d, &nf));
+  if ((nf & (kNodeTree | kNodeDup)) != kNodeTree || d.size != kTableRecordSize) {
+    return EMDB_INCOMPATIBLE;
+  }
+  s.rec = DecodeTableRecord(d.data);
+  if ((s.rec.flags & kTableFlagsMask) != info.flags) return EMDB_INCOMPATIBLE;
+  s.state = kDbValid;
+  s.generation = info.generation;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read transactions
+
+Status BeginRead(Env* env, Txn* t) {
+  os::LockFile& lck = env->lck;
+  for (int attempt = 0;; attempt++) {
+    uint64_t h = lck.header()->head_txnid.load(std::memory_order_acquire);
+    bool found = false;
+    for (unsigned i = 0; i < kNumMetas && !found; i++) {
+      Meta m;
+      if (ReadMeta(env, i, &m) && m.txnid_a == h) {
+        t->meta = m;
+        found = true;
+      }
+    }
+    if (!found) {
+      // The head moved under us, or a writer died before publishing: take the newest meta.
+      int head, steady;
+      PickMetas(env, &head, &steady);
+      if (head < 0) return EMDB_CORRUPTED;
+      if (!ReadMeta(env, unsigned(head), &t->meta)) continue;
+      h = t->meta.txnid_a;
+    }
+    t->slot->txnid.store(h, std::memory_order_seq_cst);
+    t->slot->snapshot_pages.store(t->meta.next_pgno, std::memory_order_relaxed);
+    uint64_t again = lck.header()->head_txnid.load(std::memory_order_seq_cst);
+    if (again == h || (!found && again < h)) break;
+    if (attempt > 1000) return EMDB_PROBLEM;
+  }
+  t->txnid = t->meta.txnid_a;
+  size_t need = size_t(t->meta.geo.now) * env->psize;
+  if (need > env->map.mapped()) {
+    EMDB_TRY(env->map.Extend(env->file->fd(), need, (env->flags & EMDB_WRITEMAP) != 0));
+  }
+  ResetDbs(t);
+  t->flags = (t->flags & ~unsigned(EMDB_TXN_FINISHED | EMDB_TXN_ERROR));
+  return 0;
+}
+
+void ResetRead(Txn* t) {
+  if (t->slot) t->slot->txnid.store(0, std::memory_order_release);
+  UnbindCursors(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write transactions
+
+Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
+  if (parent != nullptr) {
+    t->parent = parent;
+    t->txnid = parent->txnid;
+    t->meta = parent->meta;
+    t->dbs = parent->dbs;
+    t->loose = parent->loose;
+    t->reclaimed = parent->reclaimed;
+    t->retired = parent->retired;
+    t->next_pgno = parent->next_pgno;
+    t->gc_limit = parent->gc_limit;
+    t->canary_set = parent->canary_set;
+    t->flags = flags & ~unsigned(EMDB_TXN_RDONLY);
+    t->owner = parent->owner;
+    // The parent's cursors must not trust their stacks after the child ends.
+    for (Cursor* x = parent->cursors; x != nullptr; x = x->next_in_txn) {
+      if (!x->stale && x->depth > 0) cur::SaveOthers(parent, x->dbi, nullptr);
+    }
+    parent->child = t;
+    parent->flags |= EMDB_TXN_HAS_CHILD;
+    return 0;
+  }
+  EMDB_TRY(env->lck.LockWriter((flags & EMDB_TXN_TRY) != 0));
+  int head, steady;
+  PickMetas(env, &head, &steady);
+  if (head < 0) {
+    env->lck.UnlockWriter();
+    return EMDB_CORRUPTED;
+  }
+  t->meta = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
+  uint64_t steady_txnid = steady >= 0 ? Load64(PageData(env->MetaPage(unsigned(steady)))) : 0;
+  env->lck.header()->head_txnid.store(t->meta.txnid_a, std::memory_order_release);
+  // Another process may have grown the file.
+  uint64_t fsize = 0;
+  Status rc = env->file->Size(&fsize);
+  if (rc != 0) {
+    env->lck.UnlockWriter();
+    return rc;
+  }
+  uint64_t fpages = fsize / env->psize;
+  if (fpages > env->geo.now) env->geo.now = fpages;
+  if (t->meta.geo.now > env->geo.now) env->geo.now = t->meta.geo.now;
+  if (size_t(env->geo.now * env->psize) > env->map.mapped()) {
+    rc = env->map.Extend(env->file->fd(), size_t(env->geo.now * env->psize),
+                         (env->flags & EMDB_WRITEMAP) != 0);
+    if (rc != 0) {
+      env->lck.UnlockWriter();
+      return rc;
+    }
+  }
+  t->txnid = t->meta.txnid_a + 1;
+  t->next_pgno = t->meta.next_pgno;
+  ResetDbs(t);
+  uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
+  t->gc_limit = std::min(oldest, steady_txnid);
+  t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
+  t->owner = pthread_self();
+  env->write_txn = t;
+  env->writer_thread = t->owner;
+  return 0;
+}
+
+void UnbindCursors(Txn* t) {
+  Cursor* c = t->cursors;
+  while (c != nullptr) {
+    Cursor* next = c->next_in_txn;
+    c->txn = nullptr;
+    c->depth = 0;
+    c->stale = false;
+    c->next_in_txn = c->prev_in_txn = nullptr;
+    c = next;
+  }
+  t->cursors = nullptr;
+}
+
+static void ReleaseDirty(Txn* t) {
+  Env* env = t->env;
+  t->dirty.ForEach([&](pgno_t, Page* p) { pages::ReleaseBuffer(env, p); });
+  t->dirty.Clear();
+  t->dirty_bytes = 0;
+}
+
+static void DropCreatedDbis(Txn* t) {
+  Env* env = t->env;
+  std::lock_guard<std::mutex> g(env->dbi_mu);
+  for (EMDB_dbi d : t->created_dbis) {
+    env->dbis[d].used = false;
+    env->dbis[d].name.clear();
+    env->dbis[d].generation++;
+  }
+  t->created_dbis.clear();
+}
+
+void Abort(Txn* t) {
+  Env* env = t->env;
+  if (t->child != nullptr) {
+    Txn* c = t->child;
+    Abort(c);
+    delete c;
+  }
+  UnbindCursors(t);
+  if (t->rdonly()) {
+    if (t->slot) t->slot->txnid.store(0, std::memory_order_release);
+    t->flags |= EMDB_TXN_FINISHED;
+    return;
+  }
+  ReleaseDirty(t);
+  DropCreatedDbis(t);
+  if (t->parent != nullptr) {
+    t->parent->child = nullptr;
+    t->parent->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
+  } else if (env->write_txn == t) {
+    env->write_txn = nullptr;
+    env->lck.UnlockWriter();
+  }
+  t->flags |= EMDB_TXN_FINISHED;
+}
+
+static Status CommitNested(Txn* t) {
+  Txn* p = t->parent;
+  Env* env = t->env;
+  t->dirty.ForEach([&](pgno_t pg, Page* buf) {
+    Page* old = p->dirty.Put(pg, buf);
+    if (old != nullptr && old != buf) pages::ReleaseBuffer(env, old);
+  });
+  t->dirty.Clear();
+  for (pgno_t pg : t->loose) {
+    Page* old = p->dirty.Erase(pg);
+    if (old != nullptr) pages::ReleaseBuffer(env, old);
+  }
+  for (pgno_t pg : t->retired) {
+    // Retired pages never were dirty in an ancestor (those become loose), nothing to do.
+    (void)pg;
+  }
+  p->loose = std::move(t->loose);
+  p->reclaimed = std::move(t->reclaimed);
+  p->retired = std::move(t->retired);
+  p->next_pgno = t->next_pgno;
+  p->dbs = t->dbs;
+  p->canary_set = t->canary_set;
+  p->meta.canary[0] = t->meta.canary[0];
+  p->meta.canary[1] = t->meta.canary[1];
+  p->meta.canary[2] = t->meta.canary[2];
+  p->dirty_bytes += t->dirty_bytes;
+  p->created_dbis.insert(p->created_dbis.end(), t->created_dbis.begin(), t->created_dbis.end());
+  t->created_dbis.clear();
+  if (t->flags & EMDB_TXN_DIRTY) p->flags |= EMDB_TXN_DIRTY;
+  p->child = nullptr;
+  p->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
+  UnbindCursors(t);
+  t->flags |= EMDB_TXN_FINISHED;
+  return 0;
+}
+
+// Writes the records of changed named tables into the main tree.
+static Status SaveTableRecords(Txn* t) {
+  Env* env = t->env;
+  unsigned n = env->num_dbis.load();
+  for (EMDB_dbi d = kCoreDbs; d < n; d++) {
+    DbState& s = t->dbs[d];
+    if (!(s.state & kDbValid) || !(s.state & kDbDirty) || (s.state & kDbDropped)) continue;
+    const DbiInfo& info = env->dbis[d];
+    Cursor c;
+    bt::CursorInit(&c, t, kMainDbi);
+    Slice name(info.name.data(), info.name.size());
+    bool exact = false;
+    Status rc = bt::SeekForInsert(&c, name, &exact);
+    if (rc != 0 && rc != EMDB_NOTFOUND) return rc;
+    cur::MarkChanged(t, kMainDbi);
+    if (c.depth > 0) EMDB_TRY(bt::TouchPath(&c));
+    if (exact) {
+      uint8_t* node = NodeAt(c.pg[c.depth - 1], c.ki[c.depth - 1]);
+      if ((NodeFlags(node) & (kNodeTree | kNodeDup)) != kNodeTree) return EMDB_INCOMPATIBLE;
+      EncodeTableRecord(s.rec, NodeData(node));
+    } else {
+      bool split = false;
+      uint8_t enc[kTableRecordSize];
+      EncodeTableRecord(s.rec, enc);
+      EMDB_TRY(bt::Insert(&c, name, Slice(enc, kTableRecordSize), kNodeTree, nullptr, &split));
+    }
+  }
+  return 0;
+}
+
+static void Merged(const Txn* t, std::vector<pgno_t>* out) {
+  out->clear();
+  out->reserve(t->retired.size() + t->loose.size() + t->reclaimed.size());
+  out->insert(out->end(), t->retired.begin(), t->retired.end());
+  out->insert(out->end(), t->loose.begin(), t->loose.end());
+  out->insert(out->end(), t->reclaimed.begin(), t->reclaimed.end());
+  std::sort(out->begin(), out->end());
+}
+
+// Step 2 of the commit protocol.
+static Status SaveGc(Txn* t) {
+  if (t->retired.empty() && t->loose.empty() && t->reclaimed.empty()) return 0;
+  t->gc_busy = true;
+  std::vector<pgno_t> list;
+  Status rc = 0;
+  for (int iter = 0; iter < 100; iter++) {
+    Merged(t, &list);
+    size_t bytes = sizeof(GcRecordHeader) + (list.size() + 8) * sizeof(pgno_t);
+    Cursor c;
+    bt::CursorInit(&c, t, kGcDbi);
+    uint64_t key = t->txnid;
+    EMDB_val k{&key, 8};
+    EMDB_val v{nullptr, bytes};
+    rc = cur::Put(&c, &k, &v, EMDB_RESERVE);
+    if (rc != 0) break;
+    Merged(t, &list);
+    if (sizeof(GcRecordHeader) + list.size() * sizeof(pgno_t) <= bytes) {
+      uint8_t* dst = static_cast<uint8_t*>(v.iov_base);
+      GcRecordHeader h{uint32_t(list.size()), 0};
+      std::memcpy(dst, &h, sizeof(h));
+      std::memcpy(dst + sizeof(h), list.data(), list.size() * sizeof(pgno_t));
+      std::memset(dst + sizeof(h) + list.size() * sizeof(pgno_t), 0,
+                  bytes - sizeof(h) - list.size() * sizeof(pgno_t));
+      t->retired.clear();
+      t->loose.clear();
+      t->reclaimed.clear();
+      t->gc_busy = false;
+      return 0;
+    }
+  }
+  t->gc_busy = false;
+  return rc != 0 ? rc : EMDB_PROBLEM;
+}
+
+static Status WritePages(Txn* t) {
+  Env* env = t->env;
+  std::vector<std::pair<pgno_t, Page*>> list;
+  list.reserve(t->dirty.size());
+  t->dirty.ForEach([&](pgno_t pg, Page* p) { list.emplace_back(pg, p); });
+  std::sort(list.begin(), list.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t ps = env->psize;
+  if (env->flags & EMDB_WRITEMAP) {
+    for (auto& [pg, p] : list) {
+      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+      std::memcpy(env->map.base() + pg * ps, p, n * ps);
+    }
+    return 0;
+  }
+  std::vector<struct iovec> iov;
+  iov.reserve(std::min<size_t>(list.size(), IOV_MAX));
+  uint64_t start = 0, next = 0;
+  auto flush = [&]() -> Status {
+    if (iov.empty()) return 0;
+    Status rc = env->file->PWriteV(iov.data(), int(iov.size()), start * ps);
+    env->pgop.wops++;
+    iov.clear();
+    return rc;
+  };
+  for (auto& [pg, p] : list) {
+    size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+    if (iov.empty() || pg != next || iov.size() >= IOV_MAX) {
+      EMDB_TRY(flush());
+      start = pg;
+    }
+    iov.push_back({p, n * ps});
+    next = pg + n;
+  }
+  return flush();
+}
+
+static Status FlushData(Env* env) {
+  if (env->flags & EMDB_WRITEMAP) {
+    env->pgop.msync++;
+    return env->file->MSync(env->map.base(), env->map.mapped());
+  }
+  env->pgop.fsync++;
+  return env->file->DataSync();
+}
+
+Status Commit(Txn* t, EMDB_commit_latency* latency) {
+  struct timespec t0, t1, t2, t3, t4;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  Env* env = t->env;
+  if (latency) std::memset(latency, 0, sizeof(*latency));
+  if (t->child != nullptr) {
+    Status rc = Commit(t->child, nullptr);
+    delete t->child;
+    t->child = nullptr;
+    t->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
+    if (rc != 0) {
+      Abort(t);
+      return rc;
+    }
+  }
+  if (t->rdonly()) {
+    Abort(t);
+    return 0;
+  }
+  if (t->parent != nullptr) return CommitNested(t);
+  if (!(t->flags & EMDB_TXN_DIRTY) && !t->canary_set) {
+    Abort(t);
+    return 0;
+  }
+  Status rc = SaveTableRecords(t);
+  if (rc == 0) rc = SaveGc(t);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (rc == 0) rc = WritePages(t);
+  clock_gettime(CLOCK_MONOTONIC, &t2);
+  unsigned mode = env->flags | (t->flags & (EMDB_TXN_NOSYNC | EMDB_TXN_NOMETASYNC));
+  bool weak = (mode & EMDB_SAFE_NOSYNC) != 0;
+  bool meta_sync = !weak && !(mode & EMDB_NOMETASYNC);
+  if (rc == 0 && !weak) rc = FlushData(env);
+  if (rc != 0) {
+    EMDB_LOG_ERR("commit of txn %llu failed before the meta: %d", (unsigned long long)t->txnid,
+                 rc);
+    Abort(t);
+    return rc;
+  }
+  // The meta.
+  Meta m = t->meta;
+  m.txnid_a = m.txnid_b = t->txnid;
+  m.magic = kMagic;
+  m.version = kFormatVersion;
+  m.pagesize = env->psize;
+  m.geo = env->geo;
+  m.gc = t->dbs[kGcDbi].rec;
+  m.main = t->dbs[kMainDbi].rec;
+  m.next_pgno = t->next_pgno;
+  if (t->canary_set) m.canary[3] = t->txnid;
+  m.sign = weak ? kSignWeak : MetaChecksum(m);
+  int head, steady;
+  PickMetas(env, &head, &steady);
+  int slot = -1;
+  uint64_t best = ~uint64_t(0);
+  for (int i = 0; i < int(kNumMetas); i++) {
+    if (i == head || i == steady) continue;
+    Meta o = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
+    uint64_t tx = MetaValid(env, o) ? o.txnid_a : 0;
+    if (tx < best) {
+      best = tx;
+      slot = i;
+    }
+  }
+  EMDB_ENSURE(slot >= 0);
+  std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
+  Page* mp = reinterpret_cast<Page*>(page.data());
+  mp->pgno = pgno_t(slot);
+  mp->txnid = t->txnid;
+  mp->flags = kPageMeta;
+  EncodeMeta(m, page.data() + kPageHeaderSize);
+  if (env->flags & EMDB_WRITEMAP) {
+    std::memcpy(env->map.base() + size_t(slot) * env->psize, page.data(), env->psize);
+    rc = 0;
+    if (meta_sync) {
+      env->pgop.msync++;
+      rc = env->file->MSync(env->map.base(), env->psize * kNumMetas);
+    }
+  } else {
+    rc = env->file->PWrite(page.data(), env->psize, uint64_t(slot) * env->psize);
+    if (rc == 0 && meta_sync) {
+      env->pgop.fsync++;
+      rc = env->file->DataSync();
+    }
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t3);
+  if (rc != 0) {
+    EMDB_LOG_ERR("commit of txn %llu: writing the meta failed: %d; environment panics",
+                 (unsigned long long)t->txnid, rc);
+    env->panic.store(true);
+    Abort(t);
+    return rc;
+  }
+  if (weak) {
+    env->lck.header()->unsync_bytes.fetch_add(t->dirty.size() * env->psize);
+  } else {
+    env->lck.header()->unsync_bytes.store(0);
+  }
+  env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
+  // Commit succeeded: release.
+  UnbindCursors(t);
+  ReleaseDirty(t);
+  t->created_dbis.clear();
+  {
+    // Dropped tables lose their handles now.
+    std::lock_guard<std::mutex> g(env->dbi_mu);
+    unsigned n = env->num_dbis.load();
+    for (EMDB_dbi d = kCoreDbs; d < n && d < t->dbs.size(); d++) {
+      if (t->dbs[d].state & kDbDropped) {
+        env->dbis[d].used = false;
+        env->dbis[d].name.clear();
+        env->dbis[d].generation++;
+      }
+    }
+  }
+  env->write_txn = nullptr;
+  env->lck.UnlockWriter();
+  t->flags |= EMDB_TXN_FINISHED;
+  clock_gettime(CLOCK_MONOTONIC, &t4);
+  if (latency) {
+    latency->preparation = Now16dot16(t0, t1);
+    latency->write = Now16dot16(t1, t2);
+    latency->sync = Now16dot16(t2, t3);
+    latency->ending = Now16dot16(t3, t4);
+    latency->whole = Now16dot16(t0, t4);
+  }
+  return 0;
+}
+
+Status SyncEnv(Env* env, bool force, bool nonblock) {
+  if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
+  unsigned mode = env->flags;
+  bool weak_mode = (mode & EMDB_SAFE_NOSYNC) != 0;
+  if (!force && weak_mode) return EMDB_RESULT_TRUE;
+  bool own = env->write_txn != nullptr && pthread_equal(env->writer_thread, pthread_self());
+  if (own) return EMDB_BUSY;
+  EMDB_TRY(env->lck.LockWriter(nonblock));
+  int head, steady;
+  PickMetas(env, &head, &steady);
+  Status rc = 0;
+  if (head >= 0 && head != steady) {
+    rc = FlushData(env);
+    if (rc == 0) {
+      Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
+      m.sign = MetaChecksum(m);
+      std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
+      std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
+      EncodeMeta(m, page.data() + kPageHeaderSize);
+      if (env->flags & EMDB_WRITEMAP) {
+        std::memcpy(env->MetaPage(unsigned(head)), page.data(), env->psize);
+      } else {
+        rc = env->file->PWrite(page.data(), env->psize, uint64_t(head) * env->psize);
+      }
+      if (rc == 0) rc = FlushData(env);
+      if (rc == 0) env->lck.header()->unsync_bytes.store(0);
+    }
+  } else {
+    rc = FlushData(env);
+  }
+  env->lck.UnlockWriter();
+  return rc;
+}
+
+}  // namespace emdb::txn

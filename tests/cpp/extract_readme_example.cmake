@@ -1,0 +1,48 @@
+# Writes the C++ example of README.md to OUT, so that the example is compiled and run as a test
+# and cannot drift from the API. Usage:
+#   cmake -DREADME=<README.md> -DFALLBACK=<file> -DOUT=<file.cpp> -P extract_readme_example.cmake
+# The example is the first fenced block (```cpp, ```c++ or ```C++) that includes
+# <emdb/emdb.hpp>. Without a README, or without such a block, FALLBACK is used and a warning is
+# printed: the README must carry the example.
+set(_example "")
+if(EXISTS "${README}")
+  file(READ "${README}" _text)
+  while(_example STREQUAL "")
+    string(REGEX MATCH "```(cpp|c\\+\\+|C\\+\\+)[ \t]*\r?\n" _fence "${_text}")
+    if(_fence STREQUAL "")
+      break()
+    endif()
+    string(FIND "${_text}" "${_fence}" _start)
+    string(LENGTH "${_fence}" _fence_len)
+    math(EXPR _start "${_start} + ${_fence_len}")
+    string(SUBSTRING "${_text}" ${_start} -1 _text)
+    string(FIND "${_text}" "```" _end)
+    if(_end LESS 0)
+      break()
+    endif()
+    string(SUBSTRING "${_text}" 0 ${_end} _block)
+    math(EXPR _after "${_end} + 3")
+    string(SUBSTRING "${_text}" ${_after} -1 _text)
+    string(FIND "${_block}" "emdb/emdb.hpp" _uses_cpp_api)
+    if(_uses_cpp_api GREATER_EQUAL 0)
+      set(_example "${_block}")
+    endif()
+  endwhile()
+endif()
+if(_example STREQUAL "")
+  message(WARNING "README.md has no ```cpp block including <emdb/emdb.hpp>; "
+                  "testing the fallback example ${FALLBACK} instead")
+  file(READ "${FALLBACK}" _example)
+  set(_origin "${FALLBACK}")
+else()
+  set(_origin "${README}")
+endif()
+set(_content "// Generated from ${_origin} by extract_readme_example.cmake: do not edit.\n${_example}")
+# Rewrite only on change, so that a README edit elsewhere does not rebuild the example.
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" _old)
+  if(_old STREQUAL _content)
+    return()
+  endif()
+endif()
+file(WRITE "${OUT}" "${_content}")

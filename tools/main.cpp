@@ -1,0 +1,42 @@
+// emdb — command-line tools for emdb databases. One subcommand per source file (cmd_*.cpp);
+// they use the public C API only. See docs/tools.md.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "common.hpp"
+
+int main(int argc, char **argv) {
+  using namespace emdb_tool;
+  CLI::App app{"Tools for emdb databases", "emdb"};
+  app.set_version_flag("--version", std::string("emdb ") + emdb_version());
+  app.require_subcommand(1);
+  int verbosity = 0;
+  app.add_flag("-v,--verbose", verbosity, "More log output on stderr (repeat for more)");
+
+  const std::vector<Command> commands = {
+      add_stat_command(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  setup_logging(verbosity);
+  try {
+    for (const auto &command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return kExitFailure;
+  }
+  return kExitUsage;
+}
