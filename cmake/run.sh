@@ -56,16 +56,19 @@ install_missing_packages() {
     apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# configure_and_build PRESET: configure build/PRESET from CMakePresets.json and build it.
+# configure_and_build PRESET [TARGET...]: configure build/PRESET from CMakePresets.json and
+# build it (only the given targets, if any).
 configure_and_build() {
-  local preset=$1 launcher=()
+  local preset=$1 launcher=() targets=()
+  shift
+  [ $# -eq 0 ] || targets=(--target "$@")
   if command -v ccache >/dev/null 2>&1; then
     launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
   log "configure ($preset)"
   cmake --preset "$preset" "${launcher[@]}" </dev/null &&
     log "build ($preset, -j$JOBS)" &&
-    cmake --build --preset "$preset" -j "$JOBS" </dev/null
+    cmake --build --preset "$preset" -j "$JOBS" "${targets[@]}" </dev/null
 }
 
 # run_tests PRESET: the whole suite except the long soak/crash runs.
@@ -89,7 +92,7 @@ run_tests() {
 main_job() {
   install_missing_packages
   local start=$SECONDS
-  configure_and_build release || die "the Release build failed"
+  configure_and_build release emdb emdb-example || die "the Release build failed"
   local bin="$ROOT/build/release/bin" db="$ROOT/build/release/example-db"
   # One line per step; each must succeed.
   step "$bin/emdb-example" "$db"

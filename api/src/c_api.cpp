@@ -72,6 +72,15 @@ int Guard(F&& f) noexcept {
   }
 }
 
+// Reads an enum argument as its integer without loading an out-of-range enum value (UB).
+template <typename E>
+int EnumValue(const E& e) {
+  int v = 0;
+  static_assert(sizeof(E) <= sizeof(int));
+  std::memcpy(&v, &e, sizeof(E));
+  return v;
+}
+
 int CheckEnv(const EMDB_env* env, bool need_open = true) {
   if (env == nullptr) return EMDB_EINVAL;
   if (env->signature != kEnvSignature) return EMDB_EBADSIGN;
@@ -391,7 +400,7 @@ int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
   if (rc) return rc;
   return Guard([&] {
     if (env->opened) {
-      if (env->write_txn != nullptr) return int(EMDB_BUSY);
+      if (env->write_txn != nullptr || env->live_txns.load() > 0) return int(EMDB_BUSY);
       if (!dont_sync && !(env->flags & EMDB_RDONLY) && !env->panic.load()) {
         (void)txn::SyncEnv(env, true, false);
       }
@@ -497,9 +506,12 @@ int emdb_env_get_maxreaders(const EMDB_env* env, unsigned* readers) noexcept {
   return 0;
 }
 
-int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option, uint64_t value) noexcept {
+int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option_arg, uint64_t value) noexcept {
   int rc = CheckEnv(env, false);
   if (rc) return rc;
+  int ov = EnumValue(option_arg);
+  if (ov < 0 || ov > int(EMDB_opt_subpage_reserve_limit)) return EMDB_EINVAL;
+  const EMDB_option_t option = EMDB_option_t(ov);
   switch (option) {
     case EMDB_opt_max_db:
       if (env->opened) return EMDB_EPERM;
@@ -582,11 +594,14 @@ int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option, uint64_t valu
   return EMDB_EINVAL;
 }
 
-int emdb_env_get_option(const EMDB_env* env, const EMDB_option_t option,
+int emdb_env_get_option(const EMDB_env* env, const EMDB_option_t option_arg,
                         uint64_t* pvalue) noexcept {
   int rc = CheckEnv(env, false);
   if (rc) return rc;
   if (pvalue == nullptr) return EMDB_EINVAL;
+  int ov = EnumValue(option_arg);
+  if (ov < 0 || ov > int(EMDB_opt_subpage_reserve_limit)) return EMDB_EINVAL;
+  const EMDB_option_t option = EMDB_option_t(ov);
   switch (option) {
     case EMDB_opt_max_db:
       *pvalue = env->max_dbs;
@@ -857,12 +872,11 @@ int emdb_env_sync_ex(EMDB_env* env, bool force, bool nonblock) noexcept {
 
 int emdb_env_sync(EMDB_env* env) noexcept { return emdb_env_sync_ex(env, true, false); }
 
-int emdb_env_delete(const char* pathname, EMDB_env_delete_mode_t mode) noexcept {
+int emdb_env_delete(const char* pathname, EMDB_env_delete_mode_t mode_arg) noexcept {
   if (pathname == nullptr) return EMDB_EINVAL;
-  if (mode != EMDB_ENV_JUST_DELETE && mode != EMDB_ENV_ENSURE_UNUSED &&
-      mode != EMDB_ENV_WAIT_FOR_UNUSED) {
-    return EMDB_EINVAL;
-  }
+  int mv = EnumValue(mode_arg);
+  if (mv < 0 || mv > int(EMDB_ENV_WAIT_FOR_UNUSED)) return EMDB_EINVAL;
+  const EMDB_env_delete_mode_t mode = EMDB_env_delete_mode_t(mv);
   return Guard([&] {
     std::string p(pathname);
     struct stat st;
@@ -928,7 +942,7 @@ int emdb_txn_begin_ex(EMDB_env* env, EMDB_txn* parent, EMDB_txn_flags_t flags, E
     }
     if (parent == nullptr && env->write_txn != nullptr &&
         pthread_equal(env->writer_thread, pthread_self())) {
-      return int(EMDB_TXN_OVERLAPPING);
+      return int(EMDB_BUSY);  // this thread already runs the write txn
     }
     EMDB_txn* t = new EMDB_txn();
     t->env = env;
@@ -1072,6 +1086,9 @@ int emdb_dbi_open2(EMDB_txn* txn, const EMDB_val* name, EMDB_db_flags_t flags,
   if ((tf & (EMDB_DUPFIXED | EMDB_INTEGERDUP | EMDB_REVERSEDUP)) && !(tf & EMDB_DUPSORT)) {
     return EMDB_EINVAL;
   }
+  if ((tf & EMDB_INTEGERDUP) && !(tf & EMDB_DUPFIXED)) return EMDB_EINVAL;
+  if ((tf & EMDB_REVERSEKEY) && (tf & EMDB_INTEGERKEY)) return EMDB_EINVAL;
+  if ((tf & EMDB_REVERSEDUP) && (tf & EMDB_INTEGERDUP)) return EMDB_EINVAL;
   if ((flags & EMDB_CREATE) && txn->rdonly() && name != nullptr) {
     // CREATE in a read txn works if the table exists (checked inside).
   }
@@ -1243,10 +1260,26 @@ static int PutImpl(EMDB_txn* txn, EMDB_dbi dbi, Cursor* c, const EMDB_val* key, 
   if (!dupsort && (flags & (EMDB_NODUPDATA | EMDB_APPENDDUP | EMDB_MULTIPLE))) {
     if (flags & (EMDB_NODUPDATA | EMDB_MULTIPLE)) return EMDB_EINVAL;
   }
-  if (dupsort && (flags & EMDB_RESERVE)) return EMDB_EINVAL;
-  if ((flags & EMDB_MULTIPLE) && !(info.flags & EMDB_DUPFIXED)) return EMDB_EINVAL;
+  if (dupsort && (flags & EMDB_RESERVE)) return EMDB_INCOMPATIBLE;
+  if ((flags & EMDB_CURRENT) && (flags & (EMDB_NOOVERWRITE | EMDB_APPEND | EMDB_APPENDDUP))) {
+    return EMDB_EINVAL;
+  }
+  if ((flags & EMDB_MULTIPLE) && !(info.flags & EMDB_DUPFIXED)) return EMDB_INCOMPATIBLE;
   int rc = CheckKey(txn->env, info, key);
   if (rc) return rc;
+  DbState& ds = txn->dbs[dbi];
+  if (info.flags & EMDB_INTEGERKEY) {
+    // Every key of an INTEGERKEY table has the size of the first one.
+    if (ds.int_ksize == 0 && ds.rec.items > 0) {
+      Cursor probe;
+      bt::CursorInit(&probe, txn, dbi);
+      Slice pk, pd;
+      if (bt::First(&probe) == 0 && bt::Current(&probe, &pk, &pd, nullptr) == 0) {
+        ds.int_ksize = uint8_t(pk.size);
+      }
+    }
+    if (ds.int_ksize != 0 && key->iov_len != ds.int_ksize) return EMDB_BAD_VALSIZE;
+  }
   if (flags & EMDB_MULTIPLE) {
     if (data == nullptr) return EMDB_EINVAL;
     if (data[1].iov_len == 0) return 0;
@@ -1268,7 +1301,9 @@ static int PutImpl(EMDB_txn* txn, EMDB_dbi dbi, Cursor* c, const EMDB_val* key, 
       return EMDB_INCOMPATIBLE;
     }
   }
-  return Poison(txn, cur::Put(c, key, data, unsigned(flags)));
+  rc = Poison(txn, cur::Put(c, key, data, unsigned(flags)));
+  if (rc == 0 && (info.flags & EMDB_INTEGERKEY)) ds.int_ksize = uint8_t(key->iov_len);
+  return rc;
 }
 
 int emdb_put(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* data,
@@ -1303,66 +1338,63 @@ int emdb_replace(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* new
   if (rc) return rc;
   if (key == nullptr || old_data == nullptr || old_data == new_data) return EMDB_EINVAL;
   if (old_data->iov_base == nullptr && old_data->iov_len) return EMDB_EINVAL;
-  if (flags & (EMDB_RESERVE | EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE)) {
-    if (flags & (EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE)) return EMDB_EINVAL;
-  }
+  if (flags & (EMDB_APPEND | EMDB_APPENDDUP | EMDB_MULTIPLE)) return EMDB_EINVAL;
   return Guard([&] {
     const DbiInfo& info = txn->env->dbis[dbi];
     bool dupsort = (info.flags & EMDB_DUPSORT) != 0;
+    int r = CheckKey(txn->env, info, key);
+    if (r) return r;
     Cursor c;
     bt::CursorInit(&c, txn, dbi);
     EMDB_val k = *key, present;
-    int r;
-    if (dupsort && (flags & EMDB_CURRENT) && old_data->iov_base != nullptr) {
-      // Select the one value to replace or delete.
-      EMDB_val want = *old_data;
-      r = cur::Get(&c, &k, &want, EMDB_GET_BOTH);
+    unsigned f = unsigned(flags);
+    const bool select = dupsort && (f & EMDB_CURRENT) && (f & EMDB_NOOVERWRITE);
+    if (!dupsort && (f & EMDB_CURRENT) && (f & EMDB_NOOVERWRITE)) return int(EMDB_EINVAL);
+    if (select) {
+      // DUPSORT: old_data names the one value to replace or delete.
+      present = *old_data;
+      r = cur::Get(&c, &k, &present, EMDB_GET_BOTH);
       if (r) return r;
-      present = want;
+      f &= ~unsigned(EMDB_NOOVERWRITE);
     } else {
       r = cur::Get(&c, &k, &present, EMDB_SET_KEY);
       if (r == EMDB_NOTFOUND) {
-        if (new_data == nullptr) return int(EMDB_NOTFOUND);
-        if (flags & EMDB_CURRENT) return int(EMDB_NOTFOUND);
+        if (new_data == nullptr || (f & EMDB_CURRENT)) return int(EMDB_NOTFOUND);
         old_data->iov_base = nullptr;
         old_data->iov_len = 0;
-        return PutImpl(txn, dbi, &c, key, new_data, flags);
+        return PutImpl(txn, dbi, &c, key, new_data, EMDB_put_flags_t(f));
       }
       if (r) return r;
-      if (dupsort && !(flags & EMDB_ALLDUPS)) {
+      if (f & EMDB_NOOVERWRITE) {
+        *old_data = present;
+        return int(EMDB_KEYEXIST);
+      }
+      if (dupsort && !(f & EMDB_ALLDUPS)) {
         size_t n = 1;
         r = cur::Count(&c, &n);
         if (r) return r;
         if (n > 1) return int(EMDB_EMULTIVAL);
       }
     }
-    if (flags & EMDB_NOOVERWRITE) {
-      *old_data = present;
-      return int(EMDB_KEYEXIST);
-    }
-    // Return the old value: a copy if it lives in a dirty page (it will change).
-    bool dirty = false;
-    for (Txn* x = txn; x; x = x->parent) {
-      (void)x;
-    }
-    {
-      const uint8_t* p = static_cast<const uint8_t*>(present.iov_base);
-      Env* e = txn->env;
-      dirty = !(p >= e->map.base() && p < e->map.base() + e->map.reserved());
-    }
-    if (dirty) {
+    // Hand back the old value; a value in a dirty page changes under the put: copy it out.
+    Env* e = txn->env;
+    const uint8_t* pv = static_cast<const uint8_t*>(present.iov_base);
+    bool in_map = pv >= e->map.base() && pv < e->map.base() + e->map.reserved() &&
+                  !(e->flags & EMDB_WRITEMAP);
+    if (!in_map) {
       if (old_data->iov_base == nullptr || old_data->iov_len < present.iov_len) {
         old_data->iov_len = present.iov_len;
         return int(EMDB_RESULT_TRUE);
       }
-      std::memcpy(old_data->iov_base, present.iov_base, present.iov_len);
+      std::memmove(old_data->iov_base, present.iov_base, present.iov_len);
       old_data->iov_len = present.iov_len;
     } else {
       *old_data = present;
     }
-    if (new_data == nullptr) return Poison(txn, cur::Del(&c, 0));
-    return PutImpl(txn, dbi, &c, key, new_data,
-                   EMDB_put_flags_t(unsigned(flags) | unsigned(EMDB_CURRENT)));
+    if (new_data == nullptr) {
+      return Poison(txn, cur::Del(&c, (dupsort && !select && (f & EMDB_ALLDUPS)) ? unsigned(EMDB_ALLDUPS) : 0u));
+    }
+    return PutImpl(txn, dbi, &c, key, new_data, EMDB_put_flags_t(f | unsigned(EMDB_CURRENT)));
   });
 }
 
@@ -1381,7 +1413,8 @@ int emdb_del(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, const EMDB_val* d
     EMDB_val k = *key, d;
     bool dupsort = (info.flags & EMDB_DUPSORT) != 0;
     int r;
-    if (dupsort && data != nullptr) {
+    if (data != nullptr) {
+      // DUPSORT: that one pair; otherwise the value must match too.
       d = *data;
       r = cur::Get(&c, &k, &d, EMDB_GET_BOTH);
     } else {
@@ -1537,15 +1570,29 @@ static int CheckCursor(const EMDB_cursor* cursor, bool write) {
 }
 
 int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
-                    EMDB_cursor_op op) noexcept {
+                    EMDB_cursor_op op_arg) noexcept {
+  const int opv = EnumValue(op_arg);
+  if (opv < 0 || opv > int(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
+  const EMDB_cursor_op op = EMDB_cursor_op(opv);
   int rc = CheckCursor(cursor, false);
   if (rc) return rc;
   if (unsigned(op) > unsigned(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
+  if (data == nullptr && op != EMDB_SET && op != EMDB_FIRST_DUP && op != EMDB_LAST_DUP &&
+      op != EMDB_NEXT_DUP && op != EMDB_PREV_DUP && op != EMDB_NEXT && op != EMDB_PREV &&
+      op != EMDB_FIRST && op != EMDB_LAST && op != EMDB_NEXT_NODUP && op != EMDB_PREV_NODUP &&
+      op != EMDB_GET_CURRENT && op != EMDB_SET_KEY && op != EMDB_SET_RANGE) {
+    return EMDB_EINVAL;
+  }
   if (key != nullptr && (op == EMDB_SET || op == EMDB_SET_KEY || op == EMDB_SET_RANGE ||
                          op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE ||
                          op == EMDB_SET_LOWERBOUND || op == EMDB_SET_UPPERBOUND)) {
     rc = CheckKey(cursor->txn->env, cursor->txn->env->dbis[cursor->dbi], key);
     if (rc) return rc;
+  }
+  if (!(cursor->tflags & EMDB_DUPSORT) &&
+      (op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE || op == EMDB_GET_MULTIPLE ||
+       op == EMDB_NEXT_MULTIPLE || op == EMDB_PREV_MULTIPLE)) {
+    return EMDB_INCOMPATIBLE;
   }
   bool dup_op = op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP ||
                 op == EMDB_PREV_DUP || op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE;
@@ -1574,7 +1621,7 @@ int emdb_cursor_put(EMDB_cursor* cursor, const EMDB_val* key, EMDB_val* data,
 int emdb_cursor_del(EMDB_cursor* cursor, EMDB_put_flags_t flags) noexcept {
   int rc = CheckCursor(cursor, true);
   if (rc) return rc;
-  if (unsigned(flags) & ~unsigned(EMDB_ALLDUPS | EMDB_NODUPDATA)) return EMDB_EINVAL;
+  if (unsigned(flags) & ~unsigned(EMDB_ALLDUPS | EMDB_NODUPDATA | EMDB_CURRENT)) return EMDB_EINVAL;
   return Guard([&] {
     unsigned f = (flags & (EMDB_ALLDUPS | EMDB_NODUPDATA)) ? unsigned(EMDB_ALLDUPS) : 0u;
     return Poison(static_cast<EMDB_txn*>(cursor->txn), cur::Del(cursor, f));
@@ -1639,6 +1686,10 @@ int emdb_canary_put(EMDB_txn* txn, const EMDB_canary* canary) noexcept {
   int rc = CheckTxn(txn, true);
   if (rc) return rc;
   if (canary != nullptr) {
+    if (txn->meta.canary[0] == canary->x && txn->meta.canary[1] == canary->y &&
+        txn->meta.canary[2] == canary->z) {
+      return 0;  // unchanged: v keeps the txnid of the last change
+    }
     txn->meta.canary[0] = canary->x;
     txn->meta.canary[1] = canary->y;
     txn->meta.canary[2] = canary->z;

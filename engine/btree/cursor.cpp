@@ -171,8 +171,16 @@ Status Count(Cursor* c, size_t* count) {
     *count = 1;
     return 0;
   }
-  bt::SubInit(c, bt::CurrentNode(c));
-  *count = c->sub_active ? size_t(c->subrec.items) : 1;
+  // Read the count from the node: the sub-cursor's position must not change.
+  const uint8_t* node = bt::CurrentNode(c);
+  uint16_t nf = NodeFlags(node);
+  if (!(nf & kNodeDup)) {
+    *count = 1;
+  } else if (nf & kNodeTree) {
+    *count = size_t(DecodeTree(NodeData(node)).items);
+  } else {
+    *count = NumKeys(reinterpret_cast<const Page*>(NodeData(node) - kSubpageSkip));
+  }
   return 0;
 }
 
@@ -314,7 +322,6 @@ static Status GetMultiple(Cursor* c, EMDB_val* data, EMDB_cursor_op op) {
       s->ki[s->depth - 1] = 0;
       EMDB_TRY(bt::Prev(s));
     }
-    if (c->sub_active) c->sub->ki[c->sub->depth - 1] = 0;
   }
   if (!c->sub_active) {
     // A single value: return it as a one-element array.
@@ -323,14 +330,15 @@ static Status GetMultiple(Cursor* c, EMDB_val* data, EMDB_cursor_op op) {
     *data = ToVal(d);
     return 0;
   }
+  // The whole leaf page of values that holds the position (as LMDB): the cursor then sits on
+  // its last value for NEXT_MULTIPLE, or its first for PREV_MULTIPLE.
   Cursor* s = c->sub.get();
   Page* p = s->pg[s->depth - 1];
-  unsigned i = s->ki[s->depth - 1];
   unsigned n = NumKeys(p);
-  if (!IsDupfix(p) || i >= n) return EMDB_CORRUPTED;
-  data->iov_base = PageData(p) + size_t(i) * p->dupfix_ksize;
-  data->iov_len = size_t(n - i) * p->dupfix_ksize;
-  s->ki[s->depth - 1] = uint16_t(n - 1);
+  if (!IsDupfix(p) || n == 0) return EMDB_CORRUPTED;
+  data->iov_base = PageData(p);
+  data->iov_len = size_t(n) * p->dupfix_ksize;
+  s->ki[s->depth - 1] = uint16_t(op == EMDB_PREV_MULTIPLE ? 0 : n - 1);
   return 0;
 }
 
@@ -573,17 +581,18 @@ Status AddDup(Cursor* c, Slice key, Slice val, unsigned flags, bool* split, bool
   }
   bt::SubInit(c, node);
   Cursor* s = c->sub.get();
+  if (flags & EMDB_APPENDDUP) {
+    Slice lk, ld;
+    EMDB_TRY(bt::Last(s));
+    EMDB_TRY(bt::Current(s, &lk, &ld, nullptr));
+    int r = c->dcmp(val, lk);
+    if (r < 0) return EMDB_EKEYMISMATCH;
+    if (r == 0) return (flags & EMDB_NODUPDATA) ? EMDB_KEYEXIST : 0;
+  }
   bool exact = false;
   Status rc = bt::SeekForInsert(s, val, &exact);
   if (rc != 0 && rc != EMDB_NOTFOUND) return rc;
   if (exact) return (flags & EMDB_NODUPDATA) ? EMDB_KEYEXIST : 0;
-  if (flags & EMDB_APPENDDUP) {
-    int l = s->depth - 1;
-    if (!(s->ki[l] >= NumKeys(s->pg[l]) && bt::Next(s) == EMDB_NOTFOUND)) {
-      return EMDB_EKEYMISMATCH;
-    }
-    EMDB_TRY(bt::SeekForInsert(s, val, &exact));
-  }
   if (c->subrec.dupfix_size && val.size != c->subrec.dupfix_size) return EMDB_BAD_VALSIZE;
   if (!(nf & kNodeTree)) {
     // Inline sub-page: rebuild with the new value.
@@ -690,24 +699,24 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     if (!IsPositioned(c)) return EMDB_EINVAL;
     EMDB_TRY(Restore(c));
     if (!bt::OnEntry(c) || c->after_del) return EMDB_NOTFOUND;
-    Slice ck, cd;
-    EMDB_TRY(bt::Current(c, &ck, &cd, nullptr));
-    if (c->cmp(ck, key) != 0) return EMDB_EKEYMISMATCH;
+    EMDB_val ckv, cdv;
+    EMDB_TRY(Fetch(c, &ckv, &cdv));
+    if (c->cmp(Slice::Of(&ckv), key) != 0) return EMDB_EKEYMISMATCH;
     kcopy.assign(key.data, key.data + key.size);
     key = Slice(kcopy.data(), kcopy.size());
+    if (dupsort && c->sub_active && !(flags & EMDB_ALLDUPS)) {
+      // Replace the current value: delete it, then add the new one (in its sorted place).
+      if (c->dcmp(Slice::Of(&cdv), Slice::Of(data)) == 0) return 0;
+      std::vector<uint8_t> vcopy(static_cast<const uint8_t*>(data->iov_base),
+                                 static_cast<const uint8_t*>(data->iov_base) + data->iov_len);
+      EMDB_TRY(Del(c, 0));
+      EMDB_val kv2{kcopy.data(), kcopy.size()};
+      EMDB_val dv2{vcopy.data(), vcopy.size()};
+      return Put(c, &kv2, &dv2, flags & ~unsigned(EMDB_CURRENT));
+    }
     EMDB_TRY(bt::TouchPath(c));
     if (dupsort) {
       bt::SubInit(c, bt::CurrentNode(c));
-      if (c->sub_active && !(flags & EMDB_ALLDUPS)) {
-        // Replace the current value: delete it, then add the new one.
-        Slice dk, dd;
-        EMDB_TRY(bt::Current(c->sub.get(), &dk, &dd, nullptr));
-        if (c->dcmp(dk, Slice::Of(data)) == 0) return 0;
-        EMDB_TRY(Del(c, 0));
-        c->stale = false;
-        EMDB_TRY(Restore(c));
-        return Put(c, keyv, data, flags & ~unsigned(EMDB_CURRENT));
-      }
       if (c->sub_active) {
         EMDB_TRY(DeleteAllDups(c));
         bool exact;

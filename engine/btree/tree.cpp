@@ -368,10 +368,12 @@ size_t MakeLeafNode(uint8_t* buf, Slice key, uint32_t dsize, uint16_t nflags, co
 }
 
 // GCC 12 at -O3 reports a bogus huge memcpy bound after inlining the empty-key case.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #pragma GCC diagnostic ignored "-Wrestrict"
 #pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
 static size_t MakeBranchNode(uint8_t* buf, Slice key, pgno_t child) {
   SetNodeChild(buf, child);
   Store16(buf + 6, uint16_t(key.size));
@@ -380,7 +382,9 @@ static size_t MakeBranchNode(uint8_t* buf, Slice key, pgno_t child) {
   if (sz & 1) buf[sz] = 0;
   return EvenUp(sz);
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 static bool Fits(const Page* p, size_t psize, size_t size) {
   if (IsDupfix(p)) return FreeBytes(p, psize) >= p->dupfix_ksize;

@@ -81,6 +81,7 @@ struct DbState {
   uint8_t state = 0;
   uint32_t generation = 0;
   uint64_t mod = 0;  // bumped on every change; cursors compare it (T3)
+  uint8_t int_ksize = 0;  // INTEGERKEY: the key size of the table once known (4 or 8)
 };
 
 // Open-addressing map from page number to the txn's private buffer of that page.
@@ -255,6 +256,7 @@ struct Txn {
   txnid_t gc_limit = 0;  // GC records with key <= gc_limit may be reclaimed
   bool gc_busy = false;  // the GC tree is being modified: no pulls
   bool canary_set = false;
+  bool steady_tried = false;  // SAFE_NOSYNC: made a steady point to free space once
   uint64_t dirty_bytes = 0;
   std::vector<EMDB_dbi> created_dbis;
 

@@ -168,7 +168,8 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   } else {
     struct stat st;
     if (::stat(path, &st) != 0) {
-      if (errno != ENOENT || rdonly) return errno;
+      // mode 0: open an existing database, create nothing.
+      if (errno != ENOENT || rdonly || mode == 0) return errno;
       if (::mkdir(path, (mode & 0777) | ((mode & 0444) >> 2)) != 0 && errno != EEXIST) {
         return errno;
       }
@@ -178,8 +179,8 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
     env->data_path = env->path + "/emdb.dat";
     env->lock_path = env->path + "/emdb.lck";
   }
-  int fd = ::open(env->data_path.c_str(), (rdonly ? O_RDONLY : (O_RDWR | O_CREAT)) | O_CLOEXEC,
-                  mode);
+  int oflags = rdonly ? O_RDONLY : (mode == 0 ? O_RDWR : (O_RDWR | O_CREAT));
+  int fd = ::open(env->data_path.c_str(), oflags | O_CLOEXEC, mode);
   if (fd < 0) return errno;
   struct stat st;
   if (::fstat(fd, &st) != 0) {
@@ -234,6 +235,11 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
     if (rc != 0) return fail(rc);
     rc = env->file->Size(&fsize);
     if (rc != 0) return fail(rc);
+  }
+  if (!fresh && env->req_psize > 0 && uint32_t(env->req_psize) != env->psize) {
+    EMDB_LOG_ERR("%s: page size %u, but %lld was asked for", env->data_path.c_str(), env->psize,
+                 (long long)env->req_psize);
+    return fail(EMDB_INCOMPATIBLE);
   }
   // Read the metas through pread before the map exists.
   size_t ps = env->psize;

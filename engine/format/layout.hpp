@@ -57,7 +57,9 @@ enum PageKind : uint16_t {
 };
 
 // The page header: 32 bytes. FROZEN.
-struct PageHeader {
+// Declared with 2-byte alignment: an inline sub-page (see kSubpageSkip) is reached through a
+// PageHeader* that is only 2-byte aligned inside its node, and only its last 8 bytes are used.
+struct __attribute__((packed, aligned(2))) PageHeader {
   uint64_t txnid;         // 0: txn that wrote the page
   uint64_t pgno;          // 8: the page's own number
   uint32_t checksum;      // 16: reserved for page checksums; 0 = unused
@@ -68,6 +70,7 @@ struct PageHeader {
   uint16_t upper;         // 30: offset of the node area start (from end of header)
 };
 static_assert(sizeof(PageHeader) == 32);
+static_assert(alignof(PageHeader) == 2);
 static_assert(offsetof(PageHeader, txnid) == 0);
 static_assert(offsetof(PageHeader, pgno) == 8);
 static_assert(offsetof(PageHeader, checksum) == 16);

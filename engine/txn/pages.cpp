@@ -7,6 +7,7 @@
 
 #include "base/log.hpp"
 #include "btree/tree.hpp"
+#include "txn/txn.hpp"
 
 namespace emdb::pages {
 
@@ -175,6 +176,18 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
         EMDB_TRY(PullGc(t, &got));
         if (!got) break;
       }
+    }
+  }
+  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy &&
+      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC) {
+    // Weak commits: pages freed since the last steady point are pinned by it. Before growing
+    // the file, make the newest commit steady (one flush) and reclaim them (as libmdbx does).
+    t->steady_tried = true;
+    uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
+    if (oldest > t->gc_limit) {
+      EMDB_TRY(txn::SteadyHead(env));
+      t->gc_limit = oldest;
+      return AllocImpl(t, n, out, zero);
     }
   }
   if (pg == kInvalidPgno) {

@@ -14,6 +14,7 @@
 #include "base/log.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
+#include "txn/audit.hpp"
 #include "txn/pages.hpp"
 
 namespace emdb::txn {
@@ -36,7 +37,9 @@ void ResetDbs(Txn* t) {
   for (size_t i = kCoreDbs; i < n; i++) {
     t->dbs[i].state = kDbStale;
     t->dbs[i].mod = 0;
+    t->dbs[i].int_ksize = 0;
   }
+  t->dbs[kMainDbi].int_ksize = 0;
   t->dbs[kGcDbi].rec = t->meta.gc;
   t->dbs[kGcDbi].state = kDbValid;
   t->dbs[kGcDbi].mod = 0;
@@ -209,7 +212,9 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->next_pgno = t->meta.next_pgno;
   ResetDbs(t);
   uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
-  t->gc_limit = std::min(oldest, steady_txnid);
+  // UTTERLY_NOSYNC gives up the steady point (documented: an OS crash may lose the database).
+  bool utterly = (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC;
+  t->gc_limit = utterly ? oldest : std::min(oldest, steady_txnid);
   t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
   t->owner = pthread_self();
   env->write_txn = t;
@@ -253,6 +258,8 @@ void Abort(Txn* t) {
   if (t->child != nullptr) {
     Txn* c = t->child;
     Abort(c);
+    c->signature = kDeadSignature;
+    env->live_txns.fetch_sub(1);
     delete c;
   }
   UnbindCursors(t);
@@ -279,6 +286,13 @@ static Status CommitNested(Txn* t) {
   t->dirty.ForEach([&](pgno_t pg, Page* buf) {
     Page* old = p->dirty.Put(pg, buf);
     if (old != nullptr && old != buf) pages::ReleaseBuffer(env, old);
+    // A run may cover pages the parent still holds as (freed) single pages: drop them.
+    if (IsLarge(buf) && buf->large_count > 1) {
+      for (pgno_t i = 1; i < buf->large_count; i++) {
+        Page* inner = p->dirty.Erase(pg + i);
+        if (inner != nullptr) pages::ReleaseBuffer(env, inner);
+      }
+    }
   });
   t->dirty.Clear();
   for (pgno_t pg : t->loose) {
@@ -298,6 +312,7 @@ static Status CommitNested(Txn* t) {
   p->meta.canary[0] = t->meta.canary[0];
   p->meta.canary[1] = t->meta.canary[1];
   p->meta.canary[2] = t->meta.canary[2];
+  p->meta.canary[3] = t->meta.canary[3];
   p->dirty_bytes += t->dirty_bytes;
   p->created_dbis.insert(p->created_dbis.end(), t->created_dbis.begin(), t->created_dbis.end());
   t->created_dbis.clear();
@@ -392,6 +407,15 @@ static Status WritePages(Txn* t) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   size_t ps = env->psize;
   if (env->flags & EMDB_WRITEMAP) {
+    uint64_t end = 0;
+    for (auto& [pg, p] : list) {
+      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+      if (pg < end) {
+        EMDB_LOG_ERR("commit: dirty page %llu lies inside a run", (unsigned long long)pg);
+        return EMDB_PROBLEM;
+      }
+      end = pg + n;
+    }
     for (auto& [pg, p] : list) {
       size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
       std::memcpy(env->map.base() + pg * ps, p, n * ps);
@@ -410,6 +434,11 @@ static Status WritePages(Txn* t) {
   };
   for (auto& [pg, p] : list) {
     size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+    if (!iov.empty() && pg < next) {
+      EMDB_LOG_ERR("commit: dirty page %llu lies inside the run ending at %llu",
+                   (unsigned long long)pg, (unsigned long long)next);
+      return EMDB_PROBLEM;
+    }
     if (iov.empty() || pg != next || iov.size() >= IOV_MAX) {
       EMDB_TRY(flush());
       start = pg;
@@ -436,6 +465,8 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   if (latency) std::memset(latency, 0, sizeof(*latency));
   if (t->child != nullptr) {
     Status rc = Commit(t->child, nullptr);
+    t->child->signature = kDeadSignature;
+    env->live_txns.fetch_sub(1);
     delete t->child;
     t->child = nullptr;
     t->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
@@ -454,7 +485,15 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     return 0;
   }
   Status rc = SaveTableRecords(t);
+  if (rc == 0 && AuditEnabled()) {
+    rc = Audit(t, {});
+    if (rc != 0) EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
+  }
   if (rc == 0) rc = SaveGc(t);
+  if (rc == 0 && AuditEnabled()) {
+    rc = Audit(t, {});
+    if (rc != 0) EMDB_LOG_ERR("audit failed after the GC save of txn %llu", (unsigned long long)t->txnid);
+  }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (rc == 0) rc = WritePages(t);
   clock_gettime(CLOCK_MONOTONIC, &t2);
@@ -522,8 +561,8 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     Abort(t);
     return rc;
   }
-  if (weak) {
-    env->lck.header()->unsync_bytes.fetch_add(t->dirty.size() * env->psize);
+  if (weak || !meta_sync) {
+    env->lck.header()->unsync_bytes.fetch_add(t->dirty.size() * env->psize + env->psize);
   } else {
     env->lck.header()->unsync_bytes.store(0);
   }
@@ -558,6 +597,28 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   return 0;
 }
 
+Status SteadyHead(Env* env) {
+  int head, steady;
+  PickMetas(env, &head, &steady);
+  if (head < 0) return EMDB_CORRUPTED;
+  EMDB_TRY(FlushData(env));
+  if (head != steady) {
+    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
+    m.sign = MetaChecksum(m);
+    std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
+    std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
+    EncodeMeta(m, page.data() + kPageHeaderSize);
+    if (env->flags & EMDB_WRITEMAP) {
+      std::memcpy(env->MetaPage(unsigned(head)), page.data(), env->psize);
+    } else {
+      EMDB_TRY(env->file->PWrite(page.data(), env->psize, uint64_t(head) * env->psize));
+    }
+    EMDB_TRY(FlushData(env));
+  }
+  env->lck.header()->unsync_bytes.store(0);
+  return 0;
+}
+
 Status SyncEnv(Env* env, bool force, bool nonblock) {
   if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
   unsigned mode = env->flags;
@@ -569,6 +630,11 @@ Status SyncEnv(Env* env, bool force, bool nonblock) {
   int head, steady;
   PickMetas(env, &head, &steady);
   Status rc = 0;
+  uint64_t unsync = env->lck.header()->unsync_bytes.load();
+  if (head >= 0 && head == steady && unsync == 0) {
+    env->lck.UnlockWriter();
+    return EMDB_RESULT_TRUE;  // nothing to flush
+  }
   if (head >= 0 && head != steady) {
     rc = FlushData(env);
     if (rc == 0) {
@@ -587,6 +653,7 @@ Status SyncEnv(Env* env, bool force, bool nonblock) {
     }
   } else {
     rc = FlushData(env);
+    if (rc == 0) env->lck.header()->unsync_bytes.store(0);
   }
   env->lck.UnlockWriter();
   return rc;

@@ -37,6 +37,8 @@ void PickMetas(const Env* env, int* head, int* steady);
 bool MetaValid(const Env* env, const Meta& m);
 // Flushes everything and writes a steady meta if the newest is weak.
 [[nodiscard]] Status SyncEnv(Env* env, bool force, bool nonblock);
+// With the writer lock held: flushes the data and rewrites the newest meta as steady.
+[[nodiscard]] Status SteadyHead(Env* env);
 // Unbinds every cursor of the txn.
 void UnbindCursors(Txn* t);
 

@@ -209,8 +209,18 @@ int main(void) {
   CHECK_RC(EMDB_SUCCESS, emdb_txn_commit(txn));
   txn = NULL;
 
-  /* A few error codes seen from C. */
+  /* A few error codes seen from C. C may pass any int as an enum argument: values no
+   * enumerator has must be refused cleanly (the library must not load them as C++ enums). */
   CHECK_RC(EMDB_EINVAL, emdb_txn_begin(NULL, NULL, EMDB_TXN_RDONLY, &txn));
+  CHECK_RC(EMDB_EINVAL, emdb_env_set_option(env, (EMDB_option_t)999, 1));
+  CHECK_RC(EMDB_SUCCESS, emdb_txn_begin(env, NULL, EMDB_TXN_RDONLY, &txn));
+  CHECK_RC(EMDB_SUCCESS, emdb_cursor_open(txn, plain, &cur));
+  CHECK_RC(EMDB_EINVAL, emdb_cursor_get(cur, &k, &d, (EMDB_cursor_op)99));
+  CHECK_RC(EMDB_EINVAL, emdb_cursor_get(cur, &k, &d, (EMDB_cursor_op)-5));
+  emdb_cursor_close(cur);
+  cur = NULL;
+  CHECK_RC(EMDB_SUCCESS, emdb_txn_abort(txn));
+  txn = NULL;
   CHECK(emdb_strerror(EMDB_NOTFOUND) != NULL && emdb_strerror(EMDB_NOTFOUND)[0] != '\0');
   CHECK(emdb_liberr2str(EMDB_KEYEXIST) != NULL);
 

@@ -3,6 +3,7 @@
 // same txn changes the tree through other cursors or emdb_put/emdb_del.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "support/fixture.hpp"
 
@@ -501,6 +502,100 @@ TEST_F(CursorPlain, CursorsInNestedTxn) {
   ASSERT_OK(c_.get(&gk, &gv, EMDB_LAST));
   EXPECT_EQ(key(kN - 1), gk);
 }
+
+}  // namespace
+}  // namespace emdb_test
+
+namespace emdb_test {
+namespace {
+
+// Many cursors parked on items while thousands of inserts and deletes (page splits and merges)
+// happen around them in the same txn: each must still stand on its item, with the right
+// neighbours on both sides.
+class CursorTracking : public EnvTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(CursorTracking, ManyCursorsKeepTheirItems) {
+  const bool dup = GetParam() != 0;
+  EnvOptions o;
+  o.pagesize = 256;  // small pages: many splits and merges
+  open(o);
+  const EMDB_dbi dbi = table("t", dup ? EMDB_DUPSORT : 0);
+  std::mt19937_64 rng(test_seed_for(dup ? "CursorTracking.dup" : "CursorTracking.plain"));
+  std::set<Pair> model;  // (key, value); plain tables have one value per key
+  auto kname = [](uint64_t i) { return key_n(i, 6); };
+  Txn t = write_txn();
+  for (int i = 0; i < 600; ++i) {
+    const std::string k = kname(rng() % 2000);
+    const std::string v = dup ? key_n(rng() % 4, 2, "v") : value_n(i, 8);
+    if (!dup)
+      for (auto it = model.lower_bound(Pair(k, "")); it != model.end() && it->first == k;)
+        it = model.erase(it);
+    ASSERT_OK(put(t, dbi, k, v));
+    model.emplace(k, v);
+  }
+  // Park 40 cursors on random items; their items are never deleted below.
+  std::vector<Cursor> cursors(40);
+  std::vector<Pair> parked;
+  for (auto& c : cursors) {
+    auto it = model.begin();
+    std::advance(it, long(rng() % model.size()));
+    ASSERT_OK(c.open(t, dbi));
+    EMDB_val k = V(it->first), d = V(it->second);
+    ASSERT_OK(emdb_cursor_get(c, &k, &d, dup ? EMDB_GET_BOTH : EMDB_SET_KEY));
+    parked.push_back(*it);
+  }
+  const std::set<Pair> protect(parked.begin(), parked.end());
+  for (int step = 0; step < 4000; ++step) {
+    const std::string k = kname(rng() % 2000);
+    if (rng() % 2) {
+      const std::string v = dup ? key_n(rng() % 4, 2, "v") : value_n(step, rng() % 40);
+      if (!dup) {
+        auto it = model.lower_bound(Pair(k, ""));
+        if (it != model.end() && it->first == k) {
+          if (protect.count(*it)) continue;  // would change a parked item's value
+          model.erase(it);
+        }
+      }
+      ASSERT_OK(put(t, dbi, k, v)) << step;
+      model.emplace(k, v);
+    } else {
+      auto it = model.lower_bound(Pair(k, ""));
+      if (it == model.end() || protect.count(*it)) continue;
+      ASSERT_OK(dup ? del(t, dbi, it->first, it->second) : del(t, dbi, it->first)) << step;
+      model.erase(it);
+    }
+  }
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    SCOPED_TRACE("cursor " + std::to_string(i) + " parked at " + parked[i].first + "/" +
+                 parked[i].second);
+    std::string k, v;
+    ASSERT_OK(cursors[i].get(&k, &v, EMDB_GET_CURRENT));
+    EXPECT_EQ(parked[i], Pair(k, v));
+    auto it = model.find(parked[i]);
+    ASSERT_NE(model.end(), it);
+    auto next = std::next(it);
+    if (next == model.end()) {
+      EXPECT_RC(EMDB_NOTFOUND, cursors[i].get(&k, &v, EMDB_NEXT));
+    } else {
+      ASSERT_OK(cursors[i].get(&k, &v, EMDB_NEXT));
+      EXPECT_EQ(*next, Pair(k, v));
+      ASSERT_OK(cursors[i].get(&k, &v, EMDB_PREV));
+    }
+    if (it == model.begin()) {
+      EXPECT_RC(EMDB_NOTFOUND, cursors[i].get(&k, &v, EMDB_PREV));
+    } else {
+      ASSERT_OK(cursors[i].get(&k, &v, EMDB_PREV));
+      EXPECT_EQ(*std::prev(it), Pair(k, v));
+    }
+  }
+  for (auto& c : cursors) c.close();
+  Pairs all;
+  ASSERT_OK(collect(t, dbi, &all));
+  EXPECT_EQ(std::vector<Pair>(model.begin(), model.end()), all);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tables, CursorTracking, ::testing::Values(0, 1),
+                         [](const auto& info) { return info.param ? "dupsort" : "plain"; });
 
 }  // namespace
 }  // namespace emdb_test

@@ -204,11 +204,16 @@ TEST_F(Dupsort, CountAndDupPositionQueries) {
     const std::string ki = key(i);
     kk = V(ki);
     ASSERT_OK(emdb_cursor_get(c_, &kk, &dd, EMDB_SET));
+    EXPECT_EQ(EMDB_RESULT_TRUE, emdb_cursor_on_first_dup(c_)) << i;
+    EXPECT_EQ(nvals(i) == 1 ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE, emdb_cursor_on_last_dup(c_))
+        << i;
     size_t n = 0;
     ASSERT_OK(emdb_cursor_count(c_, &n));
     EXPECT_EQ(size_t(nvals(i)), n) << i;
-    EXPECT_EQ(EMDB_RESULT_TRUE, emdb_cursor_on_first_dup(c_));
-    EXPECT_EQ(nvals(i) == 1 ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE, emdb_cursor_on_last_dup(c_));
+    // Counting does not move the cursor.
+    ASSERT_OK(c_.get(&k, &v, EMDB_GET_CURRENT)) << i;
+    EXPECT_EQ(key(i), k);
+    EXPECT_EQ(val(0), v);
     ASSERT_OK(c_.get(&k, &v, EMDB_LAST_DUP));
     EXPECT_EQ(EMDB_RESULT_TRUE, emdb_cursor_on_last_dup(c_));
     EXPECT_EQ(nvals(i) == 1 ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE, emdb_cursor_on_first_dup(c_));
@@ -219,6 +224,25 @@ TEST_F(Dupsort, CountAndDupPositionQueries) {
   EXPECT_EQ(EMDB_RESULT_TRUE, emdb_cursor_on_last(c_));
   ASSERT_OK(c_.get(&k, &v, EMDB_PREV_NODUP));
   EXPECT_EQ(EMDB_RESULT_FALSE, emdb_cursor_on_last(c_));
+}
+
+// emdb_cursor_count is a query: the cursor stays where it was, for every next move.
+TEST_F(Dupsort, CountDoesNotMoveTheCursor) {
+  for (EMDB_cursor_op then : {EMDB_GET_CURRENT, EMDB_NEXT, EMDB_NEXT_DUP, EMDB_PREV,
+                              EMDB_LAST_DUP}) {
+    std::string k, v;
+    ASSERT_OK(seek(EMDB_GET_BOTH, key(2), val(3), &k, &v));
+    size_t n = 0;
+    ASSERT_OK(emdb_cursor_count(c_, &n));
+    EXPECT_EQ(size_t(nvals(2)), n);
+    ASSERT_OK(c_.get(&k, &v, then)) << "op " << then;
+    EXPECT_EQ(key(2), k) << "op " << then;
+    const int expect = then == EMDB_GET_CURRENT ? 3
+                       : then == EMDB_PREV      ? 2
+                       : then == EMDB_LAST_DUP  ? nvals(2) - 1
+                                                : 4;
+    EXPECT_EQ(val(expect), v) << "op " << then;
+  }
 }
 
 TEST_F(Dupsort, CursorDelOneValueAndAllDups) {

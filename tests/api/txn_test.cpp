@@ -453,6 +453,150 @@ TEST_F(TxnApi, WritersSerializeAcrossThreads) {
   EXPECT_EQ(uint64_t(kThreads * kPerThread), bytes_u64(counter));
 }
 
+// Readers in other threads always see a whole commit: the writer sets every key to the same
+// generation in each txn; a reader must never see two generations at once, and the generation
+// it sees never goes back.
+TEST_F(TxnApi, ConcurrentReadersSeeWholeCommits) {
+  constexpr int kKeys = 300, kCommits = 150, kReaders = 3;
+  {
+    Txn w = write_txn();
+    for (int i = 0; i < kKeys; ++i) ASSERT_OK(put(w, main_, key_n(i), u64_bytes(0) + "pad"));
+    ASSERT_OK(w.commit());
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  std::atomic<long> scans{0};
+  std::vector<std::thread> readers;
+  std::mutex msg_mutex;
+  std::string first_error;
+  auto report = [&](const std::string& m) {
+    std::lock_guard<std::mutex> g(msg_mutex);
+    if (first_error.empty()) first_error = m;
+    ++errors;
+  };
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      uint64_t last_gen = 0;
+      while (!done.load()) {
+        EMDB_txn* t = nullptr;
+        int rc = emdb_txn_begin(env(), nullptr, EMDB_TXN_RDONLY, &t);
+        if (rc != EMDB_SUCCESS) {
+          report("begin: " + rc_name(rc));
+          return;
+        }
+        Pairs p;
+        rc = collect(t, main_, &p);
+        emdb_txn_abort(t);
+        if (rc != EMDB_SUCCESS || p.size() != size_t(kKeys)) {
+          report("scan: " + rc_name(rc) + " " + std::to_string(p.size()) + " pairs");
+          return;
+        }
+        const uint64_t gen = bytes_u64(p[0].second);
+        for (const auto& kv : p)
+          if (bytes_u64(kv.second) != gen) {
+            report("mixed generations " + std::to_string(gen) + " and " +
+                   std::to_string(bytes_u64(kv.second)));
+            return;
+          }
+        if (gen < last_gen) {
+          report("generation went back from " + std::to_string(last_gen) + " to " +
+                 std::to_string(gen));
+          return;
+        }
+        last_gen = gen;
+        ++scans;
+      }
+    });
+  }
+  for (uint64_t g = 1; g <= kCommits && errors.load() == 0; ++g) {
+    Txn w = write_txn();
+    for (int i = 0; i < kKeys; ++i) ASSERT_OK(put(w, main_, key_n(i), u64_bytes(g) + "pad"));
+    ASSERT_OK(w.commit());
+  }
+  done = true;
+  for (auto& th : readers) th.join();
+  EXPECT_EQ(0, errors.load()) << first_error;
+  EXPECT_GT(scans.load(), 0);
+}
+
+// Every slot of the reader table can be used; one more read txn gets EMDB_READERS_FULL.
+TEST_F(TxnNoSticky, ReadersFull) {
+  unsigned slots = 0;
+  ASSERT_OK(emdb_env_get_maxreaders(env(), &slots));
+  ASSERT_GT(slots, 0u);
+  ASSERT_LT(slots, 100000u);
+  std::vector<Txn> readers;
+  for (unsigned i = 0; i < slots; ++i) {
+    Txn r;
+    ASSERT_OK(r.begin(env(), EMDB_TXN_RDONLY)) << "reader " << i << " of " << slots;
+    readers.push_back(std::move(r));
+  }
+  EMDB_txn* extra = nullptr;
+  EXPECT_RC(EMDB_READERS_FULL, emdb_txn_begin(env(), nullptr, EMDB_TXN_RDONLY, &extra));
+  EXPECT_EQ(nullptr, extra);
+  // The writer does not need a reader slot.
+  {
+    Txn w = write_txn();
+    ASSERT_OK(put(w, main_, "k", "v"));
+    ASSERT_OK(w.commit());
+  }
+  readers.pop_back();
+  Txn again;
+  ASSERT_OK(again.begin(env(), EMDB_TXN_RDONLY));
+  std::string v;
+  EXPECT_OK(get(again, main_, "k", &v));
+}
+
+TEST_F(TxnApi, CloseWithoutSyncKeepsDurableCommits) {
+  {
+    Txn w = write_txn();
+    for (int i = 0; i < 100; ++i) ASSERT_OK(put(w, main_, key_n(i), value_n(i, 20)));
+    ASSERT_OK(w.commit());
+  }
+  ASSERT_OK(emdb_env_close_ex(env_.release(), true));
+  open();
+  Txn r = read_txn();
+  EMDB_dbi dbi;
+  ASSERT_OK(emdb_dbi_open(r, nullptr, EMDB_DB_DEFAULTS, &dbi));
+  Pairs p;
+  ASSERT_OK(collect(r, dbi, &p));
+  EXPECT_EQ(100u, p.size());
+}
+
+TEST_F(TxnApi, GeometryUpperCanBeRaised) {
+  EMDB_envinfo before;
+  ASSERT_OK(emdb_env_info_ex(env(), nullptr, &before, sizeof before));
+  const intptr_t upper = intptr_t(before.mi_geo.upper) * 2;
+  // While open: libmdbx remaps; it documents EMDB_UNABLE_EXTEND_MAPSIZE as a possible answer
+  // (and emdb's caveats say the upper bound is raised at open), so both are accepted here.
+  const int rc = emdb_env_set_geometry(env(), -1, -1, upper, -1, -1, -1);
+  EXPECT_RC_IN(rc, EMDB_SUCCESS, EMDB_UNABLE_EXTEND_MAPSIZE);
+  EMDB_envinfo after;
+  ASSERT_OK(emdb_env_info_ex(env(), nullptr, &after, sizeof after));
+  if (rc == EMDB_SUCCESS) {
+    EXPECT_GE(after.mi_geo.upper + (1u << 20), uint64_t(upper));
+  } else {
+    EXPECT_EQ(before.mi_geo.upper, after.mi_geo.upper);
+  }
+  // At open: always.
+  EnvOptions o;
+  o.size_upper = intptr_t(before.mi_geo.upper) * 3;
+  reopen(o);
+  ASSERT_OK(emdb_env_info_ex(env(), nullptr, &after, sizeof after));
+  EXPECT_GE(after.mi_geo.upper + (1u << 20), before.mi_geo.upper * 3);
+  EXPECT_EQ(before.mi_dxb_pagesize, after.mi_dxb_pagesize);
+  // And the data stays usable.
+  Txn w = write_txn();
+  EMDB_dbi dbi;
+  ASSERT_OK(emdb_dbi_open(w, nullptr, EMDB_DB_DEFAULTS, &dbi));
+  ASSERT_OK(put(w, dbi, "after-resize", std::string(100000, 'r')));
+  ASSERT_OK(w.commit());
+  Txn r = read_txn();
+  std::string v;
+  ASSERT_OK(get(r, dbi, "after-resize", &v));
+  EXPECT_EQ(100000u, v.size());
+}
+
 // libmdbx: a cursor outlives its transaction; it must be closed (or renewed) by its owner.
 TEST_F(TxnApi, CursorOutlivesCommitAndCanBeRenewed) {
   Txn w = write_txn();

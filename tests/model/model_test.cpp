@@ -5,7 +5,7 @@
 //   plain tables   std::map<key, value> with the table's key order (bytewise, REVERSEKEY,
 //                  INTEGERKEY)
 //   DUPSORT tables std::map<key, std::set<value>> with the key and value orders modelled
-//                  (REVERSEKEY, REVERSEDUP, DUPFIXED)
+//                  (REVERSEKEY, REVERSEDUP, DUPFIXED, INTEGERDUP)
 // Operations: emdb_put with every flag (UPSERT, NOOVERWRITE, NODUPDATA, CURRENT, ALLDUPS,
 // RESERVE, APPEND, APPENDDUP, MULTIPLE), emdb_get / get_ex / get_equal_or_great, emdb_del of keys
 // and pairs, emdb_replace (update, delete, selectors), cursor walks in both directions with every
@@ -22,6 +22,13 @@
 //               per run. Sanitizer builds set EMDB_MODEL_OPS lower (the CI test script does).
 //   --seed      replay a run (also $EMDB_TEST_SEED); the seed is printed at start
 //   --keep      keep the database directory even on success
+//   --avoid a,b skip operation families (also $EMDB_MODEL_AVOID), to look past a known bug:
+//               put_upsert put_nooverwrite put_nodupdata put_current put_alldups put_reserve
+//               append appenddup multiple get get_ex get_eq_great del_key del_pair del_value replace
+//               replace_select seek count bounds walk cursor_del cursor_put drop nested snapshot
+//               reopen. The default (nothing avoided) is what the test suite runs.
+//   --tables a,b only operate on these tables (plain rev int dup duprev dupfix intdup)
+//   --history N  how many of the last operations to print on a mismatch (default 24)
 // On a mismatch it prints the seed, the step, the operation, expected vs actual and the last
 // operations, keeps the database directory, and exits with status 1.
 #include <emdb/emdb.h>
@@ -55,7 +62,7 @@ constexpr uint64_t kDefaultOps = 350000;
 // ---------------------------------------------------------------------------------------------
 // Orders and tables
 
-enum class Order { Lex, Rev, U64 };
+enum class Order { Lex, Rev, U64, U32 };
 
 struct Cmp {
   Order order = Order::Lex;
@@ -78,6 +85,10 @@ struct Cmp {
       }
       case Order::U64: {
         const uint64_t x = bytes_u64(a), y = bytes_u64(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+      }
+      case Order::U32: {
+        const uint32_t x = bytes_u32(a), y = bytes_u32(b);
         return x < y ? -1 : x > y ? 1 : 0;
       }
     }
@@ -104,6 +115,8 @@ const Spec kSpecs[] = {
     {"duprev", EMDB_DUPSORT | EMDB_REVERSEKEY | EMDB_REVERSEDUP, Order::Rev, Order::Rev, true,
      false, false},
     {"dupfix", EMDB_DUPSORT | EMDB_DUPFIXED, Order::Lex, Order::Lex, true, true, false},
+    {"intdup", EMDB_DUPSORT | EMDB_DUPFIXED | EMDB_INTEGERDUP, Order::Lex, Order::U32, true, true,
+     false},
 };
 constexpr size_t kTables = std::size(kSpecs);
 
@@ -363,8 +376,24 @@ std::string pair_str(const std::optional<Pair>& p) {
 
 class Runner {
  public:
-  Runner(uint64_t seed, intptr_t pagesize, uint64_t ops, std::string dir)
-      : seed_(seed), pagesize_(pagesize), ops_(ops), dir_(std::move(dir)), rng_(seed) {}
+  Runner(uint64_t seed, intptr_t pagesize, uint64_t ops, std::string dir,
+         std::set<std::string> avoid)
+      : seed_(seed),
+        pagesize_(pagesize),
+        ops_(ops),
+        dir_(std::move(dir)),
+        rng_(seed),
+        avoid_(std::move(avoid)) {}
+
+  // After a mismatch the txns and the env are still open: release them (best effort) so that a
+  // leak checker reports only the engine's own leaks.
+  ~Runner() {
+    for (auto it = txns_.rbegin(); it != txns_.rend(); ++it) emdb_txn_abort(*it);
+    for (auto& s : snaps_) emdb_txn_abort(s.txn);
+    if (env_) emdb_env_close(env_);
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   bool run() {
     try {
@@ -374,7 +403,7 @@ class Runner {
         control();
         one_op();
         if (step_ % verify_every_ == 0) verify_current("periodic");
-        if (step_ == ops_ / 2) reopen("forced mid-run reopen");
+        if (step_ == ops_ / 2 && !avoided("reopen")) reopen("forced mid-run reopen");
       }
       finish_txns(true);
       end_all_snapshots();
@@ -395,10 +424,12 @@ class Runner {
                    seed_, long(pagesize_), step_, ops_, txns_.size(), snaps_.size());
       std::fprintf(stderr, "last operations (oldest first):\n");
       for (const auto& s : history_) std::fprintf(stderr, "  %s\n", s.c_str());
+      std::string avoid;
+      for (const auto& a : avoid_) avoid += (avoid.empty() ? " --avoid " : ",") + a;
       std::fprintf(stderr,
-                   "replay: EMDB_TEST_SEED=%" PRIu64 " emdb_model_test --pagesize %ld --ops %" PRIu64
-                   "\ndatabase kept in %s\n",
-                   seed_, long(pagesize_), ops_, dir_.c_str());
+                   "replay: emdb_model_test --seed %" PRIu64 " --pagesize %ld --ops %" PRIu64
+                   "%s\ndatabase kept in %s\n",
+                   seed_, long(pagesize_), ops_, avoid.c_str(), dir_.c_str());
       return false;
     }
   }
@@ -414,10 +445,23 @@ class Runner {
   };
 
   // --- failure reporting ---------------------------------------------------------------------
-  [[noreturn]] void fail(const std::string& what) { throw ModelFailure{what}; }
+  [[noreturn]] void fail(const std::string& what) {
+    std::string msg = what;
+    if (focus_ && !txns_.empty()) {
+      focus_ = false;  // describe_key itself must not recurse
+      msg += describe_key(focus_t_, focus_key_);
+    }
+    throw ModelFailure{msg};
+  }
+  // The key an operation is about: its values (model and db) are printed on a mismatch.
+  void focus(size_t t, const std::string& key) {
+    focus_ = true;
+    focus_t_ = t;
+    focus_key_ = key;
+  }
 
   void note(std::string s) {
-    if (history_.size() >= 24) history_.pop_front();
+    if (history_.size() >= history_limit_) history_.pop_front();
     history_.push_back("step " + std::to_string(step_) + ": " + std::move(s));
   }
 
@@ -647,6 +691,7 @@ class Runner {
 
   // --- control events --------------------------------------------------------------------
   bool chance(uint64_t one_in) { return rng_() % one_in == 0; }
+  bool avoided(const char* family) const { return avoid_.count(family) != 0; }
 
   void control() {
     if (txns_.empty()) begin_top();
@@ -657,7 +702,7 @@ class Runner {
       } else if (chance(1500)) {
         abort_top();
         begin_top();
-      } else if (chance(700)) {
+      } else if (chance(700) && !avoided("nested")) {
         begin_nested();
       }
     } else {
@@ -668,12 +713,13 @@ class Runner {
       else if (txns_.size() < 4 && chance(900))
         begin_nested();
     }
-    if (snaps_.size() < 3 && chance(2500)) begin_snapshot();
+    if (snaps_.size() < 3 && chance(2500) && !avoided("snapshot")) begin_snapshot();
     if (!snaps_.empty()) {
       if (chance(60)) check_snapshot(snaps_[rng_() % snaps_.size()], chance(20));
       if (chance(2000)) end_snapshot(rng_() % snaps_.size());
     }
-    if (chance(60000)) reopen("random reopen");
+    if (chance(60000) && !avoided("reopen")) reopen("random reopen");
+    if (txns_.empty()) begin_top();  // reopen ended every txn
   }
 
   // --- verification ----------------------------------------------------------------------
@@ -725,6 +771,15 @@ class Runner {
        << got.size() << "): expected "
        << (i < expect.size() ? pair_str(expect[i]) : std::string("<end>")) << ", got "
        << (i < got.size() ? pair_str(got[i]) : std::string("<end>"));
+    if (i < expect.size() && i < got.size() && expect[i].first == got[i].first) {
+      const std::string& a = expect[i].second;
+      const std::string& b = got[i].second;
+      size_t j = 0;
+      while (j < a.size() && j < b.size() && a[j] == b[j]) ++j;
+      os << "\n  same key; the values (" << a.size() << " and " << b.size()
+         << " bytes) first differ at byte " << j << ": expected "
+         << printable(a.substr(j, 16)) << ", got " << printable(b.substr(j, 16));
+    }
     fail(os.str());
   }
 
@@ -755,36 +810,61 @@ class Runner {
 
   // --- operations ------------------------------------------------------------------------
   void one_op() {
-    const size_t t = rng_() % kTables;
+    focus_ = false;
+    const size_t t = tables_[rng_() % tables_.size()];
     const Spec& s = kSpecs[t];
     const uint64_t r = rng_() % 100;
-    if (r < 18) return op_put(t, EMDB_UPSERT);
-    if (r < 23) return op_put(t, EMDB_NOOVERWRITE);
-    if (r < 27) return op_put(t, s.dup ? EMDB_NODUPDATA : EMDB_UPSERT);
-    if (r < 30) return op_put(t, EMDB_CURRENT);
-    if (r < 32) return op_put(t, s.dup ? EMDB_ALLDUPS : EMDB_RESERVE);
-    if (r < 33) return op_put(t, s.dup ? EMDB_put_flags_t(EMDB_CURRENT | EMDB_ALLDUPS) : EMDB_RESERVE);
-    if (r < 36) return op_append(t);
-    if (r < 38) return s.fixed ? op_multiple(t) : op_put(t, EMDB_UPSERT);
-    if (r < 48) return check_get(w(), t, view(t), pick_key(t), "get");
-    if (r < 51) return op_get_ex(t);
-    if (r < 54) return op_get_eq_great(t);
-    if (r < 61) return op_del_key(t);
-    if (r < 66) return op_del_pair(t);
-    if (r < 71) return op_replace(t);
-    if (r < 75) return op_seek(t);
-    if (r < 79) return op_bounds(t);
-    if (r < 87) return op_walk(t);
-    if (r < 91) return op_cursor_del(t);
-    if (r < 95) return op_cursor_put(t);
-    if (r < 96 && chance(200)) return op_drop(t);
-    return check_get(w(), t, view(t), pick_key(t), "get");
+    const auto allowed = [&](const char* family) { return !avoided(family); };
+    if (r < 18) {
+      if (allowed("put_upsert")) return op_put(t, EMDB_UPSERT);
+    } else if (r < 23) {
+      if (allowed("put_nooverwrite")) return op_put(t, EMDB_NOOVERWRITE);
+    } else if (r < 27) {
+      if (allowed(s.dup ? "put_nodupdata" : "put_upsert"))
+        return op_put(t, s.dup ? EMDB_NODUPDATA : EMDB_UPSERT);
+    } else if (r < 30) {
+      if (allowed("put_current")) return op_put(t, EMDB_CURRENT);
+    } else if (r < 33) {
+      const unsigned f = !s.dup ? unsigned(EMDB_RESERVE)
+                         : r < 32 ? unsigned(EMDB_ALLDUPS)
+                                  : unsigned(EMDB_CURRENT | EMDB_ALLDUPS);
+      if (allowed(s.dup ? "put_alldups" : "put_reserve")) return op_put(t, f);
+    } else if (r < 36) {
+      if (allowed("append") || (s.dup && allowed("appenddup"))) return op_append(t);
+    } else if (r < 38) {
+      if (s.fixed ? allowed("multiple") : allowed("put_upsert"))
+        return s.fixed ? op_multiple(t) : op_put(t, EMDB_UPSERT);
+    } else if (r < 51) {
+      if (r >= 48 && allowed("get_ex")) return op_get_ex(t);
+    } else if (r < 54) {
+      if (allowed("get_eq_great")) return op_get_eq_great(t);
+    } else if (r < 61) {
+      if (allowed("del_key")) return op_del_key(t);
+    } else if (r < 66) {
+      if (allowed(s.dup ? "del_pair" : "del_value")) return op_del_pair(t);
+    } else if (r < 71) {
+      if (allowed(s.dup ? "replace_select" : "replace")) return op_replace(t);
+    } else if (r < 75) {
+      if (allowed("seek")) return op_seek(t);
+    } else if (r < 79) {
+      if (allowed("bounds")) return op_bounds(t);
+    } else if (r < 87) {
+      if (allowed("walk")) return op_walk(t);
+    } else if (r < 91) {
+      if (allowed("cursor_del")) return op_cursor_del(t);
+    } else if (r < 95) {
+      if (allowed("cursor_put")) return op_cursor_put(t);
+    } else if (r < 96) {
+      if (chance(200) && allowed("drop")) return op_drop(t);
+    }
+    if (allowed("get")) check_get(w(), t, view(t), pick_key(t), "get");
   }
 
   void op_put(size_t t, unsigned flags) {
     const Spec& s = kSpecs[t];
     const std::string key = pick_key(t);
     const std::string val = pick_value(t);
+    focus(t, key);
     std::string desc = std::string("put(") + flags_name(flags) + ") " + s.name +
                        " key=" + printable(key) + " val=" + printable(val);
     note(desc);
@@ -862,7 +942,9 @@ class Runner {
         if (kc.compare(key_at(t, i), mx) > 0) above.push_back(i);
       if (!above.empty()) key = key_at(t, above[rng_() % above.size()]);
     }
-    const bool dupmode = s.dup && chance(2);  // APPENDDUP on an existing key
+    // APPENDDUP (dupsort tables only) or APPEND.
+    const bool dupmode =
+        s.dup && !avoided("appenddup") && (avoided("append") || chance(2));
     std::string val = pick_value(t);
     if (dupmode && m.has_key(key) && chance(2)) {
       // A value above the key's largest one.
@@ -876,6 +958,7 @@ class Runner {
       if (!above.empty()) val = above[rng_() % above.size()];
     }
     const unsigned flags = dupmode ? EMDB_APPENDDUP : EMDB_APPEND;
+    focus(t, key);
     const std::string desc = std::string("put(") + flags_name(flags) + ") " + s.name +
                              " key=" + printable(key) + " val=" + printable(val);
     note(desc);
@@ -1002,6 +1085,7 @@ class Runner {
     std::optional<Pair> p;
     if (chance(2)) p = view(t).random_pair(rng_);
     if (!p) p = Pair(pick_key(t), pick_value(t));
+    focus(t, p->first);
     const std::string desc = std::string("del pair ") + kSpecs[t].name + " " + pair_str(p);
     note(desc);
     EMDB_val k = V(p->first), d = V(p->second);
@@ -1025,6 +1109,7 @@ class Runner {
       if (!p) p = Pair(pick_key(t), pick_dupval(t));
       const bool remove = chance(2);
       const std::string nv = pick_dupval(t);
+      focus(t, p->first);
       const std::string desc = std::string("replace(select) ") + s.name + " " + pair_str(p) +
                                (remove ? " -> delete" : " -> " + printable(nv));
       note(desc);
@@ -1118,12 +1203,15 @@ class Runner {
     const Spec& s = kSpecs[t];
     const Table& m = view(t);
     const std::string key = pick_key(t), val = pick_value(t);
-    const std::string desc = std::string("seek ") + s.name + " key=" + printable(key) +
-                             " val=" + printable(val);
+    std::string desc = std::string("seek ") + s.name + " key=" + printable(key) +
+                       " val=" + printable(val);
     note(desc);
+    const uint64_t which = rng_() % (s.dup ? 5 : 3);
+    static const char* const which_name[] = {"SET_RANGE", "SET_KEY", "SET", "GET_BOTH",
+                                             "GET_BOTH_RANGE"};
+    desc += std::string(" via ") + which_name[which];
     EMDB_cursor* c = open_cursor(t, desc);
     bool exact = false;
-    const uint64_t which = rng_() % (s.dup ? 5 : 3);
     std::optional<Pair> pos;
     if (which == 0) {  // SET_RANGE
       pos = seek_check(c, t, EMDB_SET_RANGE, key, val, m.lower_bound(key, nullptr, &exact),
@@ -1148,7 +1236,7 @@ class Runner {
       }
       pos = seek_check(c, t, EMDB_GET_BOTH_RANGE, key, val, want, EMDB_SUCCESS, desc);
     }
-    if (pos) {
+    if (pos && !avoided("count")) {
       size_t count = 0;
       const int rc = emdb_cursor_count(c, &count);
       if (rc != EMDB_SUCCESS || count != m.nvals(pos->first)) {
@@ -1156,8 +1244,8 @@ class Runner {
         fail(desc + ": cursor_count " + rc_name(rc) + " " + std::to_string(count) + ", model " +
              std::to_string(m.nvals(pos->first)));
       }
-      walk_from(c, t, *pos, 1 + rng_() % 6, desc);
     }
+    if (pos) walk_from(c, t, *pos, 1 + rng_() % 6, desc);
     emdb_cursor_close(c);
   }
 
@@ -1183,6 +1271,40 @@ class Runner {
     emdb_cursor_close(c);
   }
 
+  // The values of a key in the model and in the db (for failure messages).
+  std::string describe_key(size_t t, const std::string& key) {
+    const Table& m = view(t);
+    std::string out = "\n  model values of " + printable(key) + " (" +
+                      std::to_string(m.nvals(key)) + "):";
+    if (kSpecs[t].dup && m.has_key(key)) {
+      size_t n = 0;
+      for (const auto& v : *m.dup.at(key)) {
+        if (n++ == 64) {
+          out += " ...";
+          break;
+        }
+        out += " " + printable(v, 16);
+      }
+    }
+    out += "\n  db values:";
+    EMDB_cursor* c = nullptr;
+    if (emdb_cursor_open(w(), dbi_[t], &c) != EMDB_SUCCESS) return out + " <cursor_open failed>";
+    EMDB_val k = V(key), d = V0();
+    int rc = emdb_cursor_get(c, &k, &d, EMDB_SET_KEY);
+    size_t n = 0;
+    while (rc == EMDB_SUCCESS) {
+      if (n++ == 64) {
+        out += " ...";
+        break;
+      }
+      out += " " + printable(S(d), 16);
+      rc = emdb_cursor_get(c, &k, &d, EMDB_NEXT_DUP);
+    }
+    if (rc != EMDB_SUCCESS && rc != EMDB_NOTFOUND) out += " <" + rc_name(rc) + ">";
+    emdb_cursor_close(c);
+    return out;
+  }
+
   // Random moves from a known position, each checked.
   void walk_from(EMDB_cursor* c, size_t t, Pair pos, size_t steps, const std::string& desc) {
     const Table& m = view(t);
@@ -1191,6 +1313,7 @@ class Runner {
         {EMDB_NEXT_NODUP, Table::Move::NextNodup}, {EMDB_PREV_NODUP, Table::Move::PrevNodup},
         {EMDB_NEXT_DUP, Table::Move::NextDup},   {EMDB_PREV_DUP, Table::Move::PrevDup},
         {EMDB_FIRST_DUP, Table::Move::FirstDup}, {EMDB_LAST_DUP, Table::Move::LastDup}};
+    std::string trail;  // the moves made so far, for the failure message
     for (size_t i = 0; i < steps; ++i) {
       const bool current = chance(8);
       const auto& mv = moves[rng_() % std::size(moves)];
@@ -1198,12 +1321,14 @@ class Runner {
       const std::optional<Pair> want = current ? std::optional<Pair>(pos) : m.move(pos, mv.second);
       EMDB_val k = V0(), d = V0();
       const int rc = emdb_cursor_get(c, &k, &d, op);
-      const std::string what = desc + " then " + op_name(op) + " from " + pair_str(pos);
+      const std::string what = desc + trail + " then " + op_name(op) + " from " + pair_str(pos);
+      trail += std::string(" then ") + op_name(op) + (want ? "" : "(NOTFOUND)");
       if (!want) {
         if (rc != EMDB_NOTFOUND) {
           emdb_cursor_close(c);
           fail(what + ": expected NOTFOUND, got " + rc_name(rc) +
-               (rc == EMDB_SUCCESS ? " at " + pair_str(Pair(S(k), S(d))) : std::string()));
+               (rc == EMDB_SUCCESS ? " at " + pair_str(Pair(S(k), S(d))) : std::string()) +
+               describe_key(t, pos.first));
         }
         // NEXT_DUP / PREV_DUP at the end of a key's values do not move the cursor; the
         // others leave it at an end: stop there.
@@ -1212,12 +1337,14 @@ class Runner {
       }
       if (rc != EMDB_SUCCESS) {
         emdb_cursor_close(c);
-        fail(what + ": expected " + pair_str(want) + ", got " + rc_name(rc));
+        fail(what + ": expected " + pair_str(want) + ", got " + rc_name(rc) +
+             describe_key(t, pos.first));
       }
       const Pair got(S(k), S(d));
       if (got != *want) {
         emdb_cursor_close(c);
-        fail(what + ": expected " + pair_str(want) + ", got " + pair_str(got));
+        fail(what + ": expected " + pair_str(want) + ", got " + pair_str(got) +
+             describe_key(t, pos.first));
       }
       pos = got;
     }
@@ -1244,6 +1371,7 @@ class Runner {
     const auto p = view(t).random_pair(rng_);
     if (!p) return;
     const bool alldups = s.dup && chance(3);
+    focus(t, p->first);
     const std::string desc = std::string("cursor_del") + (alldups ? "(ALLDUPS) " : " ") +
                              s.name + " at " + pair_str(p);
     note(desc);
@@ -1282,6 +1410,7 @@ class Runner {
     if (current) key = m.random_pair(rng_)->first;
     const std::string val = pick_value(t);
     const unsigned flags = current ? EMDB_CURRENT : (s.dup && chance(2)) ? EMDB_NODUPDATA : 0;
+    focus(t, key);
     const std::string desc = std::string("cursor_put(") + flags_name(flags) + ") " + s.name +
                              " key=" + printable(key) + " val=" + printable(val);
     note(desc);
@@ -1346,7 +1475,29 @@ class Runner {
 
   std::deque<std::string> history_;
   Stats stats_;
+  const std::set<std::string> avoid_;
+  bool focus_ = false;
+  size_t focus_t_ = 0;
+  std::string focus_key_;
+
+ public:
+  std::vector<size_t> tables_ = {0, 1, 2, 3, 4, 5, 6};  // tables the operations pick from
+  size_t history_limit_ = 24;                        // operations shown on a mismatch
 };
+
+std::set<std::string> split_list(const std::string& text) {
+  std::set<std::string> out;
+  std::string item;
+  for (char c : text + ",") {
+    if (c == ',' || c == ' ') {
+      if (!item.empty()) out.insert(item);
+      item.clear();
+    } else {
+      item.push_back(c);
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -1354,6 +1505,8 @@ int main(int argc, char** argv) {
   intptr_t pagesize = 4096;
   std::optional<uint64_t> ops_arg;
   bool keep = false;
+  std::optional<std::string> avoid_arg, tables_arg;
+  size_t history = 24;
   for (int i = 1; i < argc; ++i) {
     const std::string a(argv[i]);
     auto value = [&](const char* name) -> std::string {
@@ -1372,11 +1525,22 @@ int main(int argc, char** argv) {
       if (!ops_arg) return 2;
     } else if (a == "--keep") {
       keep = true;
+    } else if (a == "--avoid") {
+      avoid_arg = value("--avoid");
+    } else if (a == "--tables") {
+      tables_arg = value("--tables");
+    } else if (a == "--history") {
+      const auto v = parse_u64(value("--history"));
+      if (!v) return 2;
+      history = size_t(*v);
     } else if (a == "--seed") {
       ++i;  // handled by seed_from_args
     } else if (a.rfind("--seed=", 0) == 0) {
     } else {
-      std::fprintf(stderr, "usage: %s [--pagesize N] [--ops N] [--seed N] [--keep]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--pagesize N] [--ops N] [--seed N] [--keep] [--avoid a,b] "
+                   "[--tables a,b] [--history N]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -1386,8 +1550,27 @@ int main(int argc, char** argv) {
   const uint64_t ops = ops_arg ? *ops_arg : env_u64("EMDB_MODEL_OPS", kDefaultOps);
   std::fprintf(stderr, "model: seed=%" PRIu64 " pagesize=%ld ops=%" PRIu64 "\n", seed,
                long(pagesize), ops);
+  const char* avoid_env = std::getenv("EMDB_MODEL_AVOID");
+  const std::set<std::string> avoid =
+      split_list(avoid_arg ? *avoid_arg : std::string(avoid_env ? avoid_env : ""));
+  if (!avoid.empty()) {
+    std::string list;
+    for (const auto& a : avoid) list += a + " ";
+    std::fprintf(stderr, "model: avoiding %s\n", list.c_str());
+  }
   TempDir dir("model-ps" + std::to_string(pagesize));
-  Runner runner(seed, pagesize, ops, dir.path());
+  Runner runner(seed, pagesize, ops, dir.path(), avoid);
+  runner.history_limit_ = history;
+  if (tables_arg) {
+    runner.tables_.clear();
+    for (const auto& name : split_list(*tables_arg))
+      for (size_t t = 0; t < kTables; ++t)
+        if (name == kSpecs[t].name) runner.tables_.push_back(t);
+    if (runner.tables_.empty()) {
+      std::fprintf(stderr, "--tables: no known table in '%s'\n", tables_arg->c_str());
+      return 2;
+    }
+  }
   const bool ok = runner.run();
   if (!ok || keep) dir.keep();
   return ok ? 0 : 1;

@@ -577,8 +577,8 @@ EMDB_API void *emdb_cursor_get_userctx(const EMDB_cursor *cursor) EMDB_NOEXCEPT;
 /** Binds a cursor to a table of a transaction (unbinding it from any other). */
 EMDB_API int emdb_cursor_bind(const EMDB_txn *txn, EMDB_cursor *cursor, EMDB_dbi dbi) EMDB_NOEXCEPT;
 EMDB_API int emdb_cursor_unbind(EMDB_cursor *cursor) EMDB_NOEXCEPT;
-/** Creates and binds a cursor. A cursor opened in a write txn is freed when the txn ends
- * unless... (as libmdbx: it is unbound, and must still be closed by the user). */
+/** Creates and binds a cursor. When its transaction ends the cursor is unbound, not freed:
+ * close it with emdb_cursor_close (or rebind it with emdb_cursor_renew/bind). */
 EMDB_API int emdb_cursor_open(const EMDB_txn *txn, EMDB_dbi dbi, EMDB_cursor **cursor) EMDB_NOEXCEPT;
 EMDB_API void emdb_cursor_close(EMDB_cursor *cursor) EMDB_NOEXCEPT;
 EMDB_API int emdb_cursor_close2(EMDB_cursor *cursor) EMDB_NOEXCEPT;

@@ -36,10 +36,11 @@
  * a time (a second one throws EMDB_TXN_OVERLAPPING); EMDB_NOSTICKYTHREADS lifts both rules.
  * The emdb::env object may be shared by threads.
  *
- * Destruction order. Destroy (or end) cursors and transactions before their environment, and a
- * nested transaction before its parent ends. Ending a parent (commit or abort) ends its nested
- * transaction in the engine; this header notices and turns the child object into an empty
- * handle, so its destructor does nothing.
+ * Destruction order. Destroy (or end) transactions before their environment; declaring them
+ * after the env in the same scope does that. A cursor may outlive its transaction, but may then
+ * only be renewed, re-bound or destroyed. Ending a parent transaction (commit or abort) ends
+ * its nested transaction in the engine; this header notices and turns the child object into an
+ * empty handle, so its destructor does nothing.
  *
  * See docs/api.md for a tour with examples and docs/caveats.md for the pitfalls. */
 #ifndef EMDB_HPP
