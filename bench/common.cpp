@@ -1,6 +1,13 @@
 // common.cpp — see common.hpp.
 #include "common.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -12,29 +19,29 @@
 #include <system_error>
 #include <thread>
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 namespace emdb_bench {
 
 const char *to_string(SyncMode m) {
   switch (m) {
-  case SyncMode::sync: return "sync";
-  case SyncMode::lazy: return "lazy";
-  case SyncMode::nosync: return "nosync";
+    case SyncMode::sync:
+      return "sync";
+    case SyncMode::lazy:
+      return "lazy";
+    case SyncMode::nosync:
+      return "nosync";
   }
   return "?";
 }
 
 bool parse_sync_mode(std::string_view s, SyncMode *out) {
-  if (s == "sync") *out = SyncMode::sync;
-  else if (s == "lazy") *out = SyncMode::lazy;
-  else if (s == "nosync") *out = SyncMode::nosync;
-  else return false;
+  if (s == "sync")
+    *out = SyncMode::sync;
+  else if (s == "lazy")
+    *out = SyncMode::lazy;
+  else if (s == "nosync")
+    *out = SyncMode::nosync;
+  else
+    return false;
   return true;
 }
 
@@ -42,7 +49,7 @@ namespace {
 std::mutex g_cleanup_mu;
 std::string g_cleanup_dir;
 std::atomic_flag g_dying = ATOMIC_FLAG_INIT;
-} // namespace
+}  // namespace
 
 void set_cleanup_dir(const std::string &dir) {
   std::lock_guard<std::mutex> lock(g_cleanup_mu);
@@ -110,21 +117,28 @@ std::string trim(std::string s) {
 
 std::string fs_type_name(long magic) {
   switch (static_cast<unsigned long>(magic)) {
-  case 0xEF53: return "ext2/3/4";
-  case 0x58465342: return "xfs";
-  case 0x9123683E: return "btrfs";
-  case 0x01021994: return "tmpfs";
-  case 0x794C7630: return "overlayfs";
-  case 0x2FC12FC1: return "zfs";
-  case 0xF2F52010: return "f2fs";
-  default: {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(magic));
-    return buf;
-  }
+    case 0xEF53:
+      return "ext2/3/4";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x01021994:
+      return "tmpfs";
+    case 0x794C7630:
+      return "overlayfs";
+    case 0x2FC12FC1:
+      return "zfs";
+    case 0xF2F52010:
+      return "f2fs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(magic));
+      return buf;
+    }
   }
 }
-} // namespace
+}  // namespace
 
 MachineInfo machine_info(const std::string &bench_dir) {
   MachineInfo m;
@@ -163,7 +177,7 @@ MachineInfo machine_info(const std::string &bench_dir) {
   gmtime_r(&t, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   m.date = buf;
-  struct statfs sf{};
+  struct statfs sf {};
   if (statfs(bench_dir.c_str(), &sf) == 0) m.fs_type = fs_type_name(sf.f_type);
   return m;
 }
@@ -173,7 +187,7 @@ double measure_flush_rate(const std::string &dir, double seconds) {
   int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0644);
   if (fd < 0) return 0;
   constexpr size_t kPage = 4096;
-  constexpr int kRing = 256; // rotate over 1 MiB, allocated first so only data is flushed
+  constexpr int kRing = 256;  // rotate over 1 MiB, allocated first so only data is flushed
   std::vector<char> page(kPage, 'x');
   for (int i = 0; i < kRing; ++i) {
     if (::pwrite(fd, page.data(), kPage, off_t(i) * kPage) != ssize_t(kPage)) {
@@ -199,7 +213,7 @@ double measure_flush_rate(const std::string &dir, double seconds) {
 
 SpaceInfo file_space(const std::string &path) {
   SpaceInfo s;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     s.file_bytes = uint64_t(st.st_size);
     s.alloc_bytes = uint64_t(st.st_blocks) * 512;
@@ -218,4 +232,4 @@ void make_dirs(const std::string &dir) {
   if (ec) die("cannot create directory " + dir + ": " + ec.message());
 }
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

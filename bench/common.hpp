@@ -39,16 +39,16 @@ bool parse_sync_mode(std::string_view s, SyncMode *out);
 struct OpenParams {
   SyncMode mode = SyncMode::sync;
   size_t page_size = 4096;
-  size_t upper_bytes = 1u << 30;   // emdb geometry upper == LMDB mapsize
-  size_t now_bytes = 1u << 20;     // emdb geometry now (LMDB grows page by page)
-  size_t growth_bytes = 16u << 20; // emdb growth step
+  size_t upper_bytes = 1u << 30;    // emdb geometry upper == LMDB mapsize
+  size_t now_bytes = 1u << 20;      // emdb geometry now (LMDB grows page by page)
+  size_t growth_bytes = 16u << 20;  // emdb growth step
 };
 
 /// Size of the database after a workload, measured after the environment is closed.
 struct SpaceInfo {
-  uint64_t file_bytes = 0;  // st_size of the data file
-  uint64_t alloc_bytes = 0; // st_blocks * 512: disk space taken (LMDB's WRITEMAP file is sparse)
-  uint64_t used_bytes = 0;  // (last used page + 1) * page size, from the engine
+  uint64_t file_bytes = 0;   // st_size of the data file
+  uint64_t alloc_bytes = 0;  // st_blocks * 512: disk space taken (LMDB's WRITEMAP file is sparse)
+  uint64_t used_bytes = 0;   // (last used page + 1) * page size, from the engine
 };
 
 struct TreeStat {
@@ -76,7 +76,7 @@ inline uint64_t splitmix64(uint64_t &state) {
 
 /// A small deterministic generator (xorshift-multiply), identical on every platform.
 class Rng {
-public:
+ public:
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t next() { return splitmix64(state_); }
   /// Uniform in [0, n); n > 0. Lemire's multiply-shift (the bias is negligible here).
@@ -85,7 +85,7 @@ public:
     return uint64_t(u128(next()) * n >> 64);
   }
 
-private:
+ private:
   uint64_t state_;
 };
 
@@ -144,7 +144,8 @@ inline uint64_t hash_bytes(const void *data, size_t len) {
 
 /// The checksum unit of a key/value pair (invariant 3).
 inline uint64_t record_hash(Slice key, Slice value) {
-  return hash_bytes(key.data, key.size) * 0x2545F4914F6CDD1Dull + hash_bytes(value.data, value.size);
+  return hash_bytes(key.data, key.size) * 0x2545F4914F6CDD1Dull +
+         hash_bytes(value.data, value.size);
 }
 
 /// A random permutation of [0, n), Fisher-Yates driven by Rng(seed).
@@ -154,17 +155,17 @@ std::vector<uint64_t> permutation(uint64_t n, uint64_t seed);
 
 /// Wall-clock and CPU (user + sys of the whole process) time of a code section.
 class Stopwatch {
-public:
+ public:
   void start();
   void stop();
   double wall_s() const { return wall_s_; }
   double cpu_s() const { return cpu_s_; }
 
-private:
+ private:
   double wall0_ = 0, cpu0_ = 0, wall_s_ = 0, cpu_s_ = 0;
 };
-double now_s();     // monotonic clock in seconds
-double cpu_now_s(); // getrusage(RUSAGE_SELF) user + sys in seconds
+double now_s();      // monotonic clock in seconds
+double cpu_now_s();  // getrusage(RUSAGE_SELF) user + sys in seconds
 
 struct MachineInfo {
   std::string cpu_model;
@@ -189,4 +190,4 @@ void remove_tree(const std::string &dir);
 /// Creates a directory (and parents); dies on failure.
 void make_dirs(const std::string &dir);
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

@@ -34,8 +34,8 @@
 namespace emdb_bench {
 
 template <class E>
-concept KvEngine = requires(E e, typename E::Reader r, const std::string &dir,
-                            const OpenParams &p, Slice k, Slice *out, bool append) {
+concept KvEngine = requires(E e, typename E::Reader r, const std::string &dir, const OpenParams &p,
+                            Slice k, Slice *out, bool append) {
   { E::kName } -> std::convertible_to<const char *>;
   e.open(dir, p);
   e.flush();
@@ -58,4 +58,4 @@ concept KvEngine = requires(E e, typename E::Reader r, const std::string &dir,
   { r.set_range(k, out, out) } -> std::same_as<bool>;
 };
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

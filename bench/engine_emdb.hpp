@@ -17,7 +17,7 @@
 namespace emdb_bench {
 
 class EmdbEngine {
-public:
+ public:
   static constexpr const char *kName = "emdb";
 
   EmdbEngine() = default;
@@ -31,9 +31,12 @@ public:
 
   static EMDB_env_flags_t env_flags(SyncMode m) {
     switch (m) {
-    case SyncMode::sync: return EMDB_SYNC_DURABLE;
-    case SyncMode::lazy: return EMDB_SAFE_NOSYNC;
-    case SyncMode::nosync: return EMDB_UTTERLY_NOSYNC | EMDB_WRITEMAP;
+      case SyncMode::sync:
+        return EMDB_SYNC_DURABLE;
+      case SyncMode::lazy:
+        return EMDB_SAFE_NOSYNC;
+      case SyncMode::nosync:
+        return EMDB_UTTERLY_NOSYNC | EMDB_WRITEMAP;
     }
     return EMDB_SYNC_DURABLE;
   }
@@ -124,7 +127,7 @@ public:
 
   /// A read handle; create and use it in one thread.
   class Reader {
-  public:
+   public:
     explicit Reader(EmdbEngine &e) : e_(e) {}
     Reader(const Reader &) = delete;
     Reader &operator=(const Reader &) = delete;
@@ -164,7 +167,7 @@ public:
       return move(&seek, k, v, EMDB_SET_RANGE, "EMDB_SET_RANGE");
     }
 
-  private:
+   private:
     bool move(const Slice *seek, Slice *k, Slice *v, EMDB_cursor_op op, const char *what) {
       if (!cur_) check(emdb_cursor_open(txn_, e_.dbi_, &cur_), "emdb_cursor_open");
       EMDB_val key{}, val{};
@@ -182,7 +185,7 @@ public:
     EMDB_cursor *cur_ = nullptr;
   };
 
-private:
+ private:
   EMDB_env *env_ = nullptr;
   EMDB_txn *wtxn_ = nullptr;
   EMDB_dbi dbi_ = 0;
@@ -190,4 +193,4 @@ private:
 
 static_assert(KvEngine<EmdbEngine>);
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

@@ -17,7 +17,7 @@
 namespace emdb_bench {
 
 class LmdbEngine {
-public:
+ public:
   static constexpr const char *kName = "lmdb";
 
   LmdbEngine() = default;
@@ -31,9 +31,12 @@ public:
 
   static unsigned env_flags(SyncMode m) {
     switch (m) {
-    case SyncMode::sync: return 0;
-    case SyncMode::lazy: return MDB_NOSYNC;
-    case SyncMode::nosync: return MDB_NOSYNC | MDB_WRITEMAP | MDB_MAPASYNC;
+      case SyncMode::sync:
+        return 0;
+      case SyncMode::lazy:
+        return MDB_NOSYNC;
+      case SyncMode::nosync:
+        return MDB_NOSYNC | MDB_WRITEMAP | MDB_MAPASYNC;
     }
     return 0;
   }
@@ -122,7 +125,7 @@ public:
 
   /// A read handle; create and use it in one thread.
   class Reader {
-  public:
+   public:
     explicit Reader(LmdbEngine &e) : e_(e) {}
     Reader(const Reader &) = delete;
     Reader &operator=(const Reader &) = delete;
@@ -130,7 +133,9 @@ public:
       if (txn_) end();
     }
 
-    void begin() { check(mdb_txn_begin(e_.env_, nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin(read)"); }
+    void begin() {
+      check(mdb_txn_begin(e_.env_, nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin(read)");
+    }
 
     void end() {
       if (cur_) {
@@ -159,7 +164,7 @@ public:
       return move(&seek, k, v, MDB_SET_RANGE, "MDB_SET_RANGE");
     }
 
-  private:
+   private:
     bool move(const Slice *seek, Slice *k, Slice *v, MDB_cursor_op op, const char *what) {
       if (!cur_) check(mdb_cursor_open(txn_, e_.dbi_, &cur_), "mdb_cursor_open");
       MDB_val key{}, val{};
@@ -177,7 +182,7 @@ public:
     MDB_cursor *cur_ = nullptr;
   };
 
-private:
+ private:
   MDB_env *env_ = nullptr;
   MDB_txn *wtxn_ = nullptr;
   MDB_dbi dbi_ = 0;
@@ -185,4 +190,4 @@ private:
 
 static_assert(KvEngine<LmdbEngine>);
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

@@ -1,6 +1,8 @@
 // main.cpp — emdb-bench: runs the workloads of docs (shared benchmarks guide) on emdb and on
 // LMDB in one process, alternating the engines round by round (A B A B ...), and reports the
 // medians and the emdb/LMDB ratios. See bench/README.md.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -14,8 +16,6 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "common.hpp"
 #include "engine_emdb.hpp"
 #include "engine_lmdb.hpp"
@@ -25,13 +25,13 @@
 namespace emdb_bench {
 namespace {
 
-const std::vector<std::string> kDefaultList = {"fillseq",    "fillrandom", "overwrite",   "readrandom",
-                                               "readtxn",    "readseq",    "readreverse", "seekrandom",
-                                               "delrandom",  "fillrandsync", "crud"};
-const std::vector<std::string> kAllList = {"fillseq",      "fillrandom", "overwrite", "readrandom",
-                                           "readtxn",      "readseq",    "readreverse", "seekrandom",
-                                           "delrandom",    "fillrandsync", "crud", "readwhilewriting",
-                                           "scale"};
+const std::vector<std::string> kDefaultList = {
+    "fillseq",     "fillrandom", "overwrite", "readrandom",   "readtxn", "readseq",
+    "readreverse", "seekrandom", "delrandom", "fillrandsync", "crud"};
+const std::vector<std::string> kAllList = {
+    "fillseq", "fillrandom",       "overwrite",  "readrandom", "readtxn",
+    "readseq", "readreverse",      "seekrandom", "delrandom",  "fillrandsync",
+    "crud",    "readwhilewriting", "scale"};
 
 struct Options {
   Settings s;
@@ -40,45 +40,46 @@ struct Options {
   SyncMode sync = SyncMode::sync;
   std::string dir;
   bool csv = false, json = false;
-  std::string csv_path, json_path; // empty or "-": stdout
+  std::string csv_path, json_path;  // empty or "-": stdout
   std::vector<std::string> benchmarks = kDefaultList;
-  uint64_t upper_mb = 0; // 0: computed from the record count
+  uint64_t upper_mb = 0;  // 0: computed from the record count
   bool quiet = false;
 };
 
 void usage(std::FILE *out) {
-  std::fprintf(out,
-               "usage: emdb-bench [options]\n"
-               "Runs each workload on emdb and LMDB alternately (A B A B ...) and reports medians\n"
-               "and emdb/LMDB ratios. Exits non-zero if an engine fails or returns wrong data.\n\n"
-               "  --benchmarks=LIST   comma list (default: %s);\n"
-               "                      also: readwhilewriting, scale; 'all' = every workload\n"
-               "  --records=N         records, >= 10 (default 1000000)\n"
-               "  --key-size=N        key bytes, >= 8 (default 16)\n"
-               "  --value-size=N      value bytes (default 100)\n"
-               "  --batch=N           puts per write transaction (default 1000)\n"
-               "  --sync=MODE         sync | lazy | nosync (default: sync; crud runs all three\n"
-               "                      unless --sync is given; fillrandsync is always sync)\n"
-               "  --threads=N         readers in readwhilewriting (default: the core count)\n"
-               "  --rounds=N          rounds per engine (default 3)\n"
-               "  --sync-commits=N    durable commits of fillrandsync and crud/sync (default 2000)\n"
-               "  --crud-txns=N       crud transactions in lazy/nosync mode (default 100000)\n"
-               "  --seed=N            seed of key orders and values (default 20240601)\n"
-               "  --upper-mb=N        geometry upper / LMDB mapsize in MiB (default: max(16 GiB,\n"
-               "                      6 x the raw data + 64 MiB))\n"
-               "  --dir=PATH          where to make the scratch directory (default $TMPDIR or /tmp);\n"
-               "                      the driver creates PATH/emdb-bench.XXXXXX and removes it\n"
-               "  --csv[=FILE]        also write CSV (to FILE, or stdout)\n"
-               "  --json[=FILE]       also write JSON (to FILE, or stdout)\n"
-               "  --quiet             no per-round progress on stderr\n"
-               "  --list              print the workload names and exit\n"
-               "  --help\n",
-               [] {
-                 std::string s;
-                 for (const auto &w : kDefaultList) s += (s.empty() ? "" : ",") + w;
-                 return s;
-               }()
-                   .c_str());
+  std::fprintf(
+      out,
+      "usage: emdb-bench [options]\n"
+      "Runs each workload on emdb and LMDB alternately (A B A B ...) and reports medians\n"
+      "and emdb/LMDB ratios. Exits non-zero if an engine fails or returns wrong data.\n\n"
+      "  --benchmarks=LIST   comma list (default: %s);\n"
+      "                      also: readwhilewriting, scale; 'all' = every workload\n"
+      "  --records=N         records, >= 10 (default 1000000)\n"
+      "  --key-size=N        key bytes, >= 8 (default 16)\n"
+      "  --value-size=N      value bytes (default 100)\n"
+      "  --batch=N           puts per write transaction (default 1000)\n"
+      "  --sync=MODE         sync | lazy | nosync (default: sync; crud runs all three\n"
+      "                      unless --sync is given; fillrandsync is always sync)\n"
+      "  --threads=N         readers in readwhilewriting (default: the core count)\n"
+      "  --rounds=N          rounds per engine (default 3)\n"
+      "  --sync-commits=N    durable commits of fillrandsync and crud/sync (default 2000)\n"
+      "  --crud-txns=N       crud transactions in lazy/nosync mode (default 100000)\n"
+      "  --seed=N            seed of key orders and values (default 20240601)\n"
+      "  --upper-mb=N        geometry upper / LMDB mapsize in MiB (default: max(16 GiB,\n"
+      "                      6 x the raw data + 64 MiB))\n"
+      "  --dir=PATH          where to make the scratch directory (default $TMPDIR or /tmp);\n"
+      "                      the driver creates PATH/emdb-bench.XXXXXX and removes it\n"
+      "  --csv[=FILE]        also write CSV (to FILE, or stdout)\n"
+      "  --json[=FILE]       also write JSON (to FILE, or stdout)\n"
+      "  --quiet             no per-round progress on stderr\n"
+      "  --list              print the workload names and exit\n"
+      "  --help\n",
+      [] {
+        std::string s;
+        for (const auto &w : kDefaultList) s += (s.empty() ? "" : ",") + w;
+        return s;
+      }()
+          .c_str());
 }
 
 bool parse_u64(const std::string &v, uint64_t *out) {
@@ -147,7 +148,7 @@ Options parse_args(int argc, char **argv) {
       }
       if (o.benchmarks.empty()) bad_usage("--benchmarks is empty");
     } else if (name == "--records") {
-      o.s.records = num(10); // crud needs 3 disjoint key sets
+      o.s.records = num(10);  // crud needs 3 disjoint key sets
     } else if (name == "--key-size") {
       o.s.key_size = num(8);
     } else if (name == "--value-size") {
@@ -229,14 +230,15 @@ std::string short_count(uint64_t n) {
 size_t upper_for(const Options &o, uint64_t records) {
   if (o.upper_mb) return size_t(o.upper_mb) << 20;
   const double per_record = double(o.s.key_size + o.s.value_size + 48);
-  double bytes = std::max(double(records) * per_record * 6 + double(64u << 20), double(16ull << 30));
+  double bytes =
+      std::max(double(records) * per_record * 6 + double(64u << 20), double(16ull << 30));
   const size_t step = size_t(64) << 20;
   return (size_t(bytes) + step - 1) / step * step;
 }
 
 template <KvEngine E>
-std::vector<RunResult> run_job(const Job &j, const Settings &s, const Dataset &ds, const OpenParams &p,
-                               const std::string &dir) {
+std::vector<RunResult> run_job(const Job &j, const Settings &s, const Dataset &ds,
+                               const OpenParams &p, const std::string &dir) {
   Runner<E> r(s, ds, p, dir);
   const std::string &w = j.workload;
   if (w == "fillseq") return {r.fillseq()};
@@ -260,7 +262,8 @@ std::vector<RunResult> run_job(const Job &j, const Settings &s, const Dataset &d
 
 std::vector<std::string> row_names(const Job &j) {
   if (j.workload == "scale")
-    return {"scale/fillrandom@" + short_count(j.records), "scale/readrandom@" + short_count(j.records)};
+    return {"scale/fillrandom@" + short_count(j.records),
+            "scale/readrandom@" + short_count(j.records)};
   return {j.workload};
 }
 
@@ -278,7 +281,8 @@ void cross_check(const Job &j, const std::string &name, const RunResult &a, cons
 
 std::string lmdb_version_string() {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%d.%d.%d", MDB_VERSION_MAJOR, MDB_VERSION_MINOR, MDB_VERSION_PATCH);
+  std::snprintf(buf, sizeof buf, "%d.%d.%d", MDB_VERSION_MAJOR, MDB_VERSION_MINOR,
+                MDB_VERSION_PATCH);
   return buf;
 }
 
@@ -315,11 +319,12 @@ int run(int argc, char **argv) {
   info.lmdb_version = lmdb_version_string();
   info.page_size = 4096;
 
-  const bool stdout_taken =
-      (o.csv && (o.csv_path.empty() || o.csv_path == "-")) || (o.json && (o.json_path.empty() || o.json_path == "-"));
+  const bool stdout_taken = (o.csv && (o.csv_path.empty() || o.csv_path == "-")) ||
+                            (o.json && (o.json_path.empty() || o.json_path == "-"));
   std::FILE *table_out = stdout_taken ? stderr : stdout;
 
-  if (!o.quiet) std::fprintf(stderr, "emdb-bench: measuring the disk flush rate in %s ...\n", root.c_str());
+  if (!o.quiet)
+    std::fprintf(stderr, "emdb-bench: measuring the disk flush rate in %s ...\n", root.c_str());
   info.flush_rate_start = measure_flush_rate(root, 1.0);
 
   const std::vector<Job> jobs = make_jobs(o);
@@ -349,18 +354,23 @@ int run(int argc, char **argv) {
       std::vector<RunResult> res[kEngines];
       for (int e = 0; e < kEngines; ++e) {
         const std::string dir = root + "/" + std::to_string(ji) + "-" + j.workload + "-" +
-                                to_string(j.mode) + "-" + kEngineNames[e] + "-r" + std::to_string(round);
+                                to_string(j.mode) + "-" + kEngineNames[e] + "-r" +
+                                std::to_string(round);
         make_dirs(dir);
-        res[e] = e == 0 ? run_job<EmdbEngine>(j, o.s, *ds, p, dir) : run_job<LmdbEngine>(j, o.s, *ds, p, dir);
+        res[e] = e == 0 ? run_job<EmdbEngine>(j, o.s, *ds, p, dir)
+                        : run_job<LmdbEngine>(j, o.s, *ds, p, dir);
         remove_tree(dir);
       }
       for (size_t k = 0; k < names.size(); ++k) {
         cross_check(j, names[k], res[0][k], res[1][k]);
         for (int e = 0; e < kEngines; ++e) rows[first_row + k].runs[e].push_back(res[e][k]);
         if (!o.quiet)
-          std::fprintf(stderr, "[%zu/%zu] %-22s %-6s round %u/%u: emdb %.3f s (%.0f ops/s)  lmdb %.3f s (%.0f ops/s)\n",
-                       ji + 1, jobs.size(), names[k].c_str(), to_string(j.mode), round + 1, o.rounds,
-                       res[0][k].wall_s, res[0][k].ops_per_s(), res[1][k].wall_s, res[1][k].ops_per_s());
+          std::fprintf(stderr,
+                       "[%zu/%zu] %-22s %-6s round %u/%u: emdb %.3f s (%.0f ops/s)  lmdb %.3f s "
+                       "(%.0f ops/s)\n",
+                       ji + 1, jobs.size(), names[k].c_str(), to_string(j.mode), round + 1,
+                       o.rounds, res[0][k].wall_s, res[0][k].ops_per_s(), res[1][k].wall_s,
+                       res[1][k].ops_per_s());
       }
     }
   }
@@ -383,7 +393,7 @@ int run(int argc, char **argv) {
   return 0;
 }
 
-} // namespace
-} // namespace emdb_bench
+}  // namespace
+}  // namespace emdb_bench
 
 int main(int argc, char **argv) { return emdb_bench::run(argc, argv); }

@@ -9,7 +9,8 @@ namespace emdb_bench {
 
 namespace {
 
-template <class T> T median_of(std::vector<T> v) {
+template <class T>
+T median_of(std::vector<T> v) {
   if (v.empty()) return T{};
   std::sort(v.begin(), v.end());
   const size_t m = v.size() / 2;
@@ -42,18 +43,24 @@ std::string mib(uint64_t bytes) { return fixed(double(bytes) / (1024.0 * 1024.0)
 
 const char *emdb_flags(SyncMode m) {
   switch (m) {
-  case SyncMode::sync: return "EMDB_SYNC_DURABLE";
-  case SyncMode::lazy: return "EMDB_SAFE_NOSYNC";
-  case SyncMode::nosync: return "EMDB_UTTERLY_NOSYNC|EMDB_WRITEMAP";
+    case SyncMode::sync:
+      return "EMDB_SYNC_DURABLE";
+    case SyncMode::lazy:
+      return "EMDB_SAFE_NOSYNC";
+    case SyncMode::nosync:
+      return "EMDB_UTTERLY_NOSYNC|EMDB_WRITEMAP";
   }
   return "?";
 }
 
 const char *lmdb_flags(SyncMode m) {
   switch (m) {
-  case SyncMode::sync: return "default";
-  case SyncMode::lazy: return "MDB_NOSYNC";
-  case SyncMode::nosync: return "MDB_NOSYNC|MDB_WRITEMAP|MDB_MAPASYNC";
+    case SyncMode::sync:
+      return "default";
+    case SyncMode::lazy:
+      return "MDB_NOSYNC";
+    case SyncMode::nosync:
+      return "MDB_NOSYNC|MDB_WRITEMAP|MDB_MAPASYNC";
   }
   return "?";
 }
@@ -72,18 +79,26 @@ std::string json_escape(const std::string &s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-    case '"': o += "\\\""; break;
-    case '\\': o += "\\\\"; break;
-    case '\n': o += "\\n"; break;
-    case '\t': o += "\\t"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        o += buf;
-      } else {
-        o += c;
-      }
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          o += buf;
+        } else {
+          o += c;
+        }
     }
   }
   return o;
@@ -109,8 +124,9 @@ std::string notes_for(const Row &r, const EngineSummary s[kEngines], double flus
   }
   if (r.mode == SyncMode::sync && s[0].commits > 0 && flush_rate > 0) {
     add("commits/s " + with_commas(s[0].commits / s[0].wall_s) + "/" +
-        with_commas(s[1].commits / s[1].wall_s) + " = " + fixed(flush_fraction(s[0], flush_rate), 2) +
-        "/" + fixed(flush_fraction(s[1], flush_rate), 2) + " of flush/2");
+        with_commas(s[1].commits / s[1].wall_s) + " = " +
+        fixed(flush_fraction(s[0], flush_rate), 2) + "/" +
+        fixed(flush_fraction(s[1], flush_rate), 2) + " of flush/2");
   }
   if (r.workload == "readwhilewriting") {
     add("writer puts/s " + with_commas(s[0].aux_rate) + "/" + with_commas(s[1].aux_rate));
@@ -118,7 +134,7 @@ std::string notes_for(const Row &r, const EngineSummary s[kEngines], double flus
   return n;
 }
 
-} // namespace
+}  // namespace
 
 EngineSummary summarize(const std::vector<RunResult> &runs) {
   EngineSummary e;
@@ -176,24 +192,26 @@ void print_table(std::FILE *out, const RunInfo &info, const std::vector<Row> &ro
                with_commas(info.flush_rate).c_str(), with_commas(info.flush_rate / 2).c_str());
   std::fprintf(out, "durability modes (column 'mode'):\n");
   for (SyncMode md : {SyncMode::sync, SyncMode::lazy, SyncMode::nosync}) {
-    std::fprintf(out, "  %-6s emdb %-34s LMDB %s%s\n", to_string(md), emdb_flags(md), lmdb_flags(md),
-                 md == SyncMode::lazy ? " (LMDB: not crash-safe)" : "");
+    std::fprintf(out, "  %-6s emdb %-34s LMDB %s%s\n", to_string(md), emdb_flags(md),
+                 lmdb_flags(md), md == SyncMode::lazy ? " (LMDB: not crash-safe)" : "");
   }
-  std::fprintf(out, "ops/s, CPU s (user+sys of the timed part) and MiB (disk space of the data "
-                    "file) are medians; e/l = emdb/LMDB.\n\n");
+  std::fprintf(out,
+               "ops/s, CPU s (user+sys of the timed part) and MiB (disk space of the data "
+               "file) are medians; e/l = emdb/LMDB.\n\n");
 
-  const std::vector<std::string> head = {"workload",   "mode",       "ops",       "emdb ops/s",
-                                         "lmdb ops/s", "emdb/lmdb",  "emdb cpu s", "lmdb cpu s",
-                                         "emdb MiB",   "lmdb MiB",   "size e/l",  "notes"};
+  const std::vector<std::string> head = {"workload",   "mode",      "ops",        "emdb ops/s",
+                                         "lmdb ops/s", "emdb/lmdb", "emdb cpu s", "lmdb cpu s",
+                                         "emdb MiB",   "lmdb MiB",  "size e/l",   "notes"};
   std::vector<std::vector<std::string>> cells;
   for (const Row &r : rows) {
     EngineSummary sm[kEngines] = {summarize(r.runs[0]), summarize(r.runs[1])};
-    cells.push_back({r.name, to_string(r.mode), with_commas(double(sm[0].ops)),
-                     with_commas(sm[0].ops_per_s), with_commas(sm[1].ops_per_s),
-                     fixed(ratio(sm[0].ops_per_s, sm[1].ops_per_s), 2), fixed(sm[0].cpu_s, 2),
-                     fixed(sm[1].cpu_s, 2), mib(sm[0].space.alloc_bytes), mib(sm[1].space.alloc_bytes),
-                     fixed(ratio(double(sm[0].space.alloc_bytes), double(sm[1].space.alloc_bytes)), 2),
-                     notes_for(r, sm, info.flush_rate)});
+    cells.push_back(
+        {r.name, to_string(r.mode), with_commas(double(sm[0].ops)), with_commas(sm[0].ops_per_s),
+         with_commas(sm[1].ops_per_s), fixed(ratio(sm[0].ops_per_s, sm[1].ops_per_s), 2),
+         fixed(sm[0].cpu_s, 2), fixed(sm[1].cpu_s, 2), mib(sm[0].space.alloc_bytes),
+         mib(sm[1].space.alloc_bytes),
+         fixed(ratio(double(sm[0].space.alloc_bytes), double(sm[1].space.alloc_bytes)), 2),
+         notes_for(r, sm, info.flush_rate)});
   }
   std::vector<size_t> w(head.size());
   for (size_t c = 0; c < head.size(); ++c) {
@@ -214,8 +232,9 @@ void print_table(std::FILE *out, const RunInfo &info, const std::vector<Row> &ro
   };
   line(head);
   for (const auto &row : cells) line(row);
-  std::fprintf(out, "\nall workloads verified: both engines returned the expected records "
-                    "(counts and checksums) in every round.\n");
+  std::fprintf(out,
+               "\nall workloads verified: both engines returned the expected records "
+               "(counts and checksums) in every round.\n");
   std::fflush(out);
 }
 
@@ -239,11 +258,13 @@ void print_csv(std::FILE *out, const RunInfo &info, const std::vector<Row> &rows
     std::fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
                  s[0].space.file_bytes, s[1].space.file_bytes, s[0].space.alloc_bytes,
                  s[1].space.alloc_bytes, s[0].space.used_bytes, s[1].space.used_bytes);
-    std::fprintf(out, ",%s,%u,%u",
-                 jnum(ratio(double(s[0].space.alloc_bytes), double(s[1].space.alloc_bytes))).c_str(),
-                 s[0].depth, s[1].depth);
+    std::fprintf(
+        out, ",%s,%u,%u",
+        jnum(ratio(double(s[0].space.alloc_bytes), double(s[1].space.alloc_bytes))).c_str(),
+        s[0].depth, s[1].depth);
     for (int e = 0; e < kEngines; ++e)
-      std::fprintf(out, ",%s", s[e].wall_s > 0 ? jnum(double(s[e].commits) / s[e].wall_s).c_str() : "0");
+      std::fprintf(out, ",%s",
+                   s[e].wall_s > 0 ? jnum(double(s[e].commits) / s[e].wall_s).c_str() : "0");
     for (int e = 0; e < kEngines; ++e)
       std::fprintf(out, ",%s", sync ? jnum(flush_fraction(s[e], info.flush_rate)).c_str() : "");
     for (int e = 0; e < kEngines; ++e)
@@ -263,16 +284,20 @@ void print_json(std::FILE *out, const RunInfo &info, const std::vector<Row> &row
   std::fprintf(out,
                "  \"machine\": {\"cpu_model\": \"%s\", \"cores\": %u, \"ram_bytes\": %" PRIu64
                ", \"kernel\": \"%s\", \"fs_type\": \"%s\", \"date\": \"%s\"},\n",
-               json_escape(m.cpu_model).c_str(), m.cores, m.ram_bytes, json_escape(m.kernel).c_str(),
-               json_escape(m.fs_type).c_str(), json_escape(m.date).c_str());
+               json_escape(m.cpu_model).c_str(), m.cores, m.ram_bytes,
+               json_escape(m.kernel).c_str(), json_escape(m.fs_type).c_str(),
+               json_escape(m.date).c_str());
   std::fprintf(out,
-               "  \"settings\": {\"records\": %" PRIu64 ", \"key_size\": %zu, \"value_size\": %zu, "
+               "  \"settings\": {\"records\": %" PRIu64
+               ", \"key_size\": %zu, \"value_size\": %zu, "
                "\"batch\": %" PRIu64 ", \"rounds\": %u, \"threads\": %u, \"seed\": %" PRIu64
-               ", \"sync_commits\": %" PRIu64 ", \"crud_txns\": %" PRIu64 ", \"page_size\": %zu},\n",
+               ", \"sync_commits\": %" PRIu64 ", \"crud_txns\": %" PRIu64
+               ", \"page_size\": %zu},\n",
                st.records, st.key_size, st.value_size, st.batch, info.rounds, st.threads, st.seed,
                st.sync_commits, st.crud_txns, info.page_size);
-  std::fprintf(out, "  \"flush_rate_per_s\": %s,\n  \"flush_rate_start_per_s\": %s,\n"
-                    "  \"flush_rate_end_per_s\": %s,\n",
+  std::fprintf(out,
+               "  \"flush_rate_per_s\": %s,\n  \"flush_rate_start_per_s\": %s,\n"
+               "  \"flush_rate_end_per_s\": %s,\n",
                jnum(info.flush_rate).c_str(), jnum(info.flush_rate_start).c_str(),
                jnum(info.flush_rate_end).c_str());
   std::fprintf(out, "  \"durability\": {");
@@ -286,38 +311,42 @@ void print_json(std::FILE *out, const RunInfo &info, const std::vector<Row> &row
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row &r = rows[i];
     EngineSummary s[kEngines] = {summarize(r.runs[0]), summarize(r.runs[1])};
-    std::fprintf(out,
-                 "    {\"name\": \"%s\", \"workload\": \"%s\", \"mode\": \"%s\", \"records\": %" PRIu64
-                 ", \"ops\": %" PRIu64 ", \"verified\": true,\n",
-                 json_escape(r.name).c_str(), json_escape(r.workload).c_str(), to_string(r.mode),
-                 r.records, s[0].ops);
+    std::fprintf(
+        out,
+        "    {\"name\": \"%s\", \"workload\": \"%s\", \"mode\": \"%s\", \"records\": %" PRIu64
+        ", \"ops\": %" PRIu64 ", \"verified\": true,\n",
+        json_escape(r.name).c_str(), json_escape(r.workload).c_str(), to_string(r.mode), r.records,
+        s[0].ops);
     for (int e = 0; e < kEngines; ++e) {
       const EngineSummary &x = s[e];
       std::string rounds;
       for (double v : x.round_ops_per_s) rounds += (rounds.empty() ? "" : ", ") + jnum(v);
-      std::fprintf(out,
-                   "     \"%s\": {\"ops\": %" PRIu64 ", \"ops_per_s\": %s, \"wall_s\": %s, \"cpu_s\": %s, \"cpu_us_per_op\": "
-                   "%s, \"ns_per_op\": %s, \"file_bytes\": %" PRIu64 ", \"alloc_bytes\": %" PRIu64
-                   ", \"used_bytes\": %" PRIu64 ", \"depth\": %u, \"commits\": %" PRIu64
-                   ", \"commits_per_s\": %s, \"flush_fraction\": %s, \"writer_puts_per_s\": %s, "
-                   "\"rounds_ops_per_s\": [%s]},\n",
-                   kEngineNames[e], x.ops, jnum(x.ops_per_s).c_str(), jnum(x.wall_s).c_str(),
-                   jnum(x.cpu_s).c_str(), jnum(x.ops ? x.cpu_s * 1e6 / double(x.ops) : 0).c_str(),
-                   jnum(x.ops_per_s > 0 ? 1e9 / x.ops_per_s : 0).c_str(), x.space.file_bytes,
-                   x.space.alloc_bytes, x.space.used_bytes, x.depth, x.commits,
-                   jnum(x.wall_s > 0 ? double(x.commits) / x.wall_s : 0).c_str(),
-                   r.mode == SyncMode::sync && x.commits ? jnum(flush_fraction(x, info.flush_rate)).c_str() : "null",
-                   r.workload == "readwhilewriting" ? jnum(x.aux_rate).c_str() : "null",
-                   rounds.c_str());
+      std::fprintf(
+          out,
+          "     \"%s\": {\"ops\": %" PRIu64
+          ", \"ops_per_s\": %s, \"wall_s\": %s, \"cpu_s\": %s, \"cpu_us_per_op\": "
+          "%s, \"ns_per_op\": %s, \"file_bytes\": %" PRIu64 ", \"alloc_bytes\": %" PRIu64
+          ", \"used_bytes\": %" PRIu64 ", \"depth\": %u, \"commits\": %" PRIu64
+          ", \"commits_per_s\": %s, \"flush_fraction\": %s, \"writer_puts_per_s\": %s, "
+          "\"rounds_ops_per_s\": [%s]},\n",
+          kEngineNames[e], x.ops, jnum(x.ops_per_s).c_str(), jnum(x.wall_s).c_str(),
+          jnum(x.cpu_s).c_str(), jnum(x.ops ? x.cpu_s * 1e6 / double(x.ops) : 0).c_str(),
+          jnum(x.ops_per_s > 0 ? 1e9 / x.ops_per_s : 0).c_str(), x.space.file_bytes,
+          x.space.alloc_bytes, x.space.used_bytes, x.depth, x.commits,
+          jnum(x.wall_s > 0 ? double(x.commits) / x.wall_s : 0).c_str(),
+          r.mode == SyncMode::sync && x.commits ? jnum(flush_fraction(x, info.flush_rate)).c_str()
+                                                : "null",
+          r.workload == "readwhilewriting" ? jnum(x.aux_rate).c_str() : "null", rounds.c_str());
     }
-    std::fprintf(out, "     \"ratio_ops\": %s, \"ratio_cpu\": %s, \"ratio_size\": %s}%s\n",
-                 jnum(ratio(s[0].ops_per_s, s[1].ops_per_s)).c_str(),
-                 jnum(ratio(s[0].cpu_s, s[1].cpu_s)).c_str(),
-                 jnum(ratio(double(s[0].space.alloc_bytes), double(s[1].space.alloc_bytes))).c_str(),
-                 i + 1 < rows.size() ? "," : "");
+    std::fprintf(
+        out, "     \"ratio_ops\": %s, \"ratio_cpu\": %s, \"ratio_size\": %s}%s\n",
+        jnum(ratio(s[0].ops_per_s, s[1].ops_per_s)).c_str(),
+        jnum(ratio(s[0].cpu_s, s[1].cpu_s)).c_str(),
+        jnum(ratio(double(s[0].space.alloc_bytes), double(s[1].space.alloc_bytes))).c_str(),
+        i + 1 < rows.size() ? "," : "");
   }
   std::fprintf(out, "  ]\n}\n");
   std::fflush(out);
 }
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

@@ -19,4 +19,4 @@ Dataset make_dataset(const Settings &s, uint64_t n) {
   return ds;
 }
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

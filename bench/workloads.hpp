@@ -32,33 +32,33 @@ struct Settings {
   uint64_t batch = 1000;
   uint64_t seed = 20240601;
   unsigned threads = 2;
-  uint64_t sync_commits = 2000; // fillrandsync puts; crud transactions in sync mode
-  uint64_t crud_txns = 100000;  // crud transactions in lazy and nosync modes
+  uint64_t sync_commits = 2000;  // fillrandsync puts; crud transactions in sync mode
+  uint64_t crud_txns = 100000;   // crud transactions in lazy and nosync modes
 };
 
 /// Precomputed, engine-independent data for one record count.
 struct Dataset {
   uint64_t n = 0;
-  std::vector<uint64_t> fill_order; // the fillrandom (and prepare) order
-  std::vector<uint64_t> read_order; // the readrandom / readtxn / seekrandom order
-  std::vector<uint64_t> rec_hash;   // record_hash of record i as filled (tag 0, salt 0)
-  uint64_t total_hash = 0;          // sum of rec_hash
+  std::vector<uint64_t> fill_order;  // the fillrandom (and prepare) order
+  std::vector<uint64_t> read_order;  // the readrandom / readtxn / seekrandom order
+  std::vector<uint64_t> rec_hash;    // record_hash of record i as filled (tag 0, salt 0)
+  uint64_t total_hash = 0;           // sum of rec_hash
 };
 Dataset make_dataset(const Settings &s, uint64_t n);
 
 /// What one timed run produced.
 struct RunResult {
-  uint64_t ops = 0;     // operations in the timed section (the unit of ops/s)
-  double wall_s = 0;    // wall time of the timed section
-  double cpu_s = 0;     // process CPU time (user + sys, all threads) of the timed section
-  uint64_t commits = 0; // write transactions committed in the timed section
-  uint64_t found = 0;   // records read (found or visited) in the timed section
-  uint64_t checksum = 0;       // sum of record hashes of what was read
-  uint64_t final_count = 0;    // entries after the workload
-  uint64_t final_checksum = 0; // sum of record hashes of all entries after the workload
+  uint64_t ops = 0;             // operations in the timed section (the unit of ops/s)
+  double wall_s = 0;            // wall time of the timed section
+  double cpu_s = 0;             // process CPU time (user + sys, all threads) of the timed section
+  uint64_t commits = 0;         // write transactions committed in the timed section
+  uint64_t found = 0;           // records read (found or visited) in the timed section
+  uint64_t checksum = 0;        // sum of record hashes of what was read
+  uint64_t final_count = 0;     // entries after the workload
+  uint64_t final_checksum = 0;  // sum of record hashes of all entries after the workload
   TreeStat tree;
   SpaceInfo space;
-  double aux_rate = 0; // readwhilewriting: the writer's puts per second
+  double aux_rate = 0;  // readwhilewriting: the writer's puts per second
   double ops_per_s() const { return wall_s > 0 ? double(ops) / wall_s : 0; }
 };
 
@@ -70,10 +70,16 @@ struct KeyId {
 
 template <KvEngine E>
 class Runner {
-public:
+ public:
   Runner(const Settings &s, const Dataset &ds, const OpenParams &p, std::string dir)
-      : s_(s), ds_(ds), p_(p), dir_(std::move(dir)), key_(s.key_size), val_(s.value_size),
-        hkey_(s.key_size), hval_(s.value_size) {}
+      : s_(s),
+        ds_(ds),
+        p_(p),
+        dir_(std::move(dir)),
+        key_(s.key_size),
+        val_(s.value_size),
+        hkey_(s.key_size),
+        hval_(s.value_size) {}
 
   // ---- workloads ------------------------------------------------------------------------
 
@@ -218,7 +224,8 @@ public:
     rd.end();
     sw.stop();
     r.ops = ds_.n;
-    if (bad) die(std::string(E::kName) + ": seekrandom: " + std::to_string(bad) + " keys out of order");
+    if (bad)
+      die(std::string(E::kName) + ": seekrandom: " + std::to_string(bad) + " keys out of order");
     check_read(r, found, sum, exp_found, exp_sum, "seekrandom");
     return finish(r, sw, ds_.n, ds_.total_hash, "seekrandom");
   }
@@ -284,7 +291,8 @@ public:
       exp_final += hash_of({P[T + t], 0}, 1) - ds_.rec_hash[P[T + t]];
       exp_final -= ds_.rec_hash[P[2 * T + t]];
     }
-    if (deleted != T) die(std::string(E::kName) + ": crud: a delete of an existing key found nothing");
+    if (deleted != T)
+      die(std::string(E::kName) + ": crud: a delete of an existing key found nothing");
     check_read(r, found, sum, T, exp_read, "crud");
     return finish(r, sw, ds_.n + T, exp_final, "crud");
   }
@@ -388,7 +396,7 @@ public:
     return {fr, rr};
   }
 
-private:
+ private:
   Slice key(KeyId id) {
     make_key(id.i, id.tag, key_.data(), key_.size());
     return Slice{key_.data(), key_.size()};
@@ -430,7 +438,7 @@ private:
   /// Untimed: fill all records in nosync mode with a full flush every kPrepFlushBatches
   /// batches and at the end, close, reopen in the measured mode. The periodic flushes give both
   /// engines steady points to reclaim pages behind, as a sync-mode fill would, at a fraction of
-  /// its cost (without them emdb reuses no page in nosync mode and its file balloons).
+  /// its cost (the first emdb drop reused no page in nosync mode without them).
   void prepare() {
     constexpr uint64_t kPrepFlushBatches = 16;
     OpenParams prep = p_;
@@ -478,14 +486,15 @@ private:
     rd.end();
     sw.stop();
     r.ops = found;
-    if (bad) die(std::string(E::kName) + ": " + what + ": " + std::to_string(bad) + " keys out of order");
+    if (bad)
+      die(std::string(E::kName) + ": " + what + ": " + std::to_string(bad) + " keys out of order");
     check_read(r, found, sum, ds_.n, ds_.total_hash, what);
     return finish(r, sw, ds_.n, ds_.total_hash, what);
   }
 
   /// Records and checks what the timed section read.
-  void check_read(RunResult &r, uint64_t found, uint64_t sum, uint64_t exp_found,
-                  uint64_t exp_sum, const char *what) {
+  void check_read(RunResult &r, uint64_t found, uint64_t sum, uint64_t exp_found, uint64_t exp_sum,
+                  const char *what) {
     r.found = found;
     r.checksum = sum;
     if (found != exp_found)
@@ -518,8 +527,8 @@ private:
     r.final_count = count;
     r.final_checksum = sum;
     if (unordered)
-      die(std::string(E::kName) + ": " + what + ": the final scan saw " + std::to_string(unordered) +
-          " keys out of order");
+      die(std::string(E::kName) + ": " + what + ": the final scan saw " +
+          std::to_string(unordered) + " keys out of order");
     if (count != exp_count)
       die(std::string(E::kName) + ": " + what + ": the database holds " + std::to_string(count) +
           " records after the workload, expected " + std::to_string(exp_count));
@@ -551,8 +560,8 @@ private:
   OpenParams p_;
   std::string dir_;
   E e_;
-  std::vector<uint8_t> key_, val_;   // the timed sections' key and value buffers
-  std::vector<uint8_t> hkey_, hval_; // the model's buffers
+  std::vector<uint8_t> key_, val_;    // the timed sections' key and value buffers
+  std::vector<uint8_t> hkey_, hval_;  // the model's buffers
 };
 
-} // namespace emdb_bench
+}  // namespace emdb_bench

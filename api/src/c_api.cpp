@@ -114,8 +114,11 @@ int CheckDbi(EMDB_txn* txn, EMDB_dbi dbi) {
   }
   DbState& s = txn->dbs[dbi];
   if ((s.state & kDbValid) && s.generation != env->dbis[dbi].generation && dbi >= kCoreDbs) {
-    return EMDB_BAD_DBI;
+    if (s.state & (kDbDirty | kDbCreated)) return EMDB_BAD_DBI;
+    s.state = kDbStale;  // the handle now names another table: load it
+    s.int_ksize = 0;
   }
+  if (EMDB_LIKELY(s.state & kDbValid) && !(s.state & kDbDropped)) return 0;
   return txn::LoadDbi(txn, dbi);
 }
 
@@ -227,7 +230,7 @@ int GetSlot(Env* env, Txn* t) {
 
 void FreeTxn(Txn* t) {
   Env* env = t->env;
-  env->live_txns.fetch_sub(1);
+  if (!t->rdonly()) env->live_txns.fetch_sub(1);
   if (t->slot_per_txn && t->slot) {
     env->lck.ReleaseSlot(t->slot);
     t->slot = nullptr;
@@ -401,6 +404,14 @@ int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
   return Guard([&] {
     if (env->opened) {
       if (env->write_txn != nullptr || env->live_txns.load() > 0) return int(EMDB_BUSY);
+      // A read txn of this process still holds a snapshot.
+      {
+        uint32_t me = uint32_t(::getpid());
+        for (unsigned i = 0; i < env->lck.max_readers(); i++) {
+          const os::ReaderSlot* s = env->lck.slot(i);
+          if (s->pid.load() == me && s->txnid.load() != 0) return int(EMDB_BUSY);
+        }
+      }
       if (!dont_sync && !(env->flags & EMDB_RDONLY) && !env->panic.load()) {
         (void)txn::SyncEnv(env, true, false);
       }
@@ -936,12 +947,10 @@ int emdb_txn_begin_ex(EMDB_env* env, EMDB_txn* parent, EMDB_txn_flags_t flags, E
         delete t;
         return r;
       }
-      env->live_txns.fetch_add(1);
       *txn = t;
       return 0;
     }
-    if (parent == nullptr && env->write_txn != nullptr &&
-        pthread_equal(env->writer_thread, pthread_self())) {
+    if (parent == nullptr && env->writer_tid.load() == uint64_t(pthread_self())) {
       return int(EMDB_BUSY);  // this thread already runs the write txn
     }
     EMDB_txn* t = new EMDB_txn();
@@ -1188,24 +1197,14 @@ int emdb_get(const EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* d
   const DbiInfo& info = t->env->dbis[dbi];
   rc = CheckKey(t->env, info, key);
   if (rc) return rc;
-  Cursor c;
-  bt::CursorInit(&c, t, dbi);
-  bool exact = false;
-  rc = bt::Seek(&c, Slice::Of(key), &exact);
-  if (rc == 0 && !exact) return EMDB_NOTFOUND;
+  const uint8_t* node;
+  Slice d;
+  rc = bt::Lookup(t, t->dbs[dbi].rec, info.kcmp, Slice::Of(key), &node, &d);
   if (rc) return rc;
-  Slice k, d;
-  uint16_t nf;
-  rc = bt::Current(&c, &k, &d, &nf);
-  if (rc) return rc;
+  uint16_t nf = format::NodeFlags(node);
   if (nf & format::kNodeDup) {
-    bt::SubInit(&c, bt::CurrentNode(&c));
-    rc = bt::First(c.sub.get());
-    if (rc) return rc == EMDB_NOTFOUND ? EMDB_CORRUPTED : rc;
-    Slice dk, dd;
-    rc = bt::Current(c.sub.get(), &dk, &dd, nullptr);
+    rc = bt::FirstDup(t, node, &d);
     if (rc) return rc;
-    d = dk;
   } else if ((nf & format::kNodeTree) && dbi == kMainDbi) {
     return EMDB_INCOMPATIBLE;
   }

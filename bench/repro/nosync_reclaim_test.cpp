@@ -1,21 +1,24 @@
 // nosync_reclaim_test.cpp — reproducer for an engine problem found by emdb-bench: in the
-// no-sync modes emdb reuses no freed page, so the file grows with every commit until
-// EMDB_MAP_FULL, where LMDB (and libmdbx) stay at the size of the live data.
+// no-sync modes the first engine drop reused no freed page, so the file grew with every commit
+// until EMDB_MAP_FULL, where LMDB (and libmdbx) stay at the size of the live data.
 //
-// Cause (engine/txn/txn.cpp, write txn begin): gc_limit = min(oldest reader, steady txnid).
-// With EMDB_SAFE_NOSYNC or EMDB_UTTERLY_NOSYNC every commit writes a weak meta, so the steady
-// txnid never moves after open and nothing freed since then is reclaimable; nothing makes a
-// steady point by itself (no autosync, no forced sync before growing or before MAP_FULL).
-// libmdbx documents that UTTERLY_NOSYNC recycles the previous steady snapshots, and that
-// SAFE_NOSYNC syncs lazily by itself (thresholds/timeouts) so that it can reclaim.
+// Cause (engine/txn/txn.cpp, write txn begin, at that time): gc_limit = min(oldest reader,
+// steady txnid) in every mode. With EMDB_SAFE_NOSYNC or EMDB_UTTERLY_NOSYNC every commit wrote
+// a weak meta, so the steady txnid never moved after open and nothing freed since was
+// reclaimable; nothing made a steady point by itself. libmdbx documents that UTTERLY_NOSYNC
+// recycles the previous steady snapshots, and that SAFE_NOSYNC syncs lazily by itself.
+// Status: the engine fixed it on 2026-11-22 (UTTERLY_NOSYNC reclaims up to the oldest reader;
+// SAFE_NOSYNC makes the head steady when it would otherwise grow the file). These tests now
+// pass and stay as a regression check.
 //
 // Workload: 1,000 records of 16-byte keys and 100-byte values (about 40 leaf pages), then
 // 5,000 write transactions updating 10 records each, in a 32 MiB geometry. Expected: it fits
-// with room to spare (LMDB with MDB_NOSYNC uses well under 1 MiB). Built only on request:
+// with room to spare (LMDB with MDB_NOSYNC uses 61 pages). Built only on request:
 //   cmake --build <build> --target emdb-bench-repro && <build>/bench/emdb-bench-repro
 #include <emdb/emdb.h>
 #include <gtest/gtest.h>
 #include <lmdb.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -24,8 +27,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -128,11 +129,12 @@ int run_lmdb(unsigned flags, uint64_t *pages_used) {
 }
 
 // The live data is ~40 leaf pages; allow generous slack for GC records and snapshots.
-constexpr uint64_t kPageBudget = 1024; // 4 MiB
+constexpr uint64_t kPageBudget = 1024;  // 4 MiB
 
 TEST(NosyncReclaim, LmdbReferenceStaysSmall) {
   uint64_t pages = 0;
   ASSERT_EQ(run_lmdb(MDB_NOSYNC, &pages), 0);
+  std::printf("LMDB MDB_NOSYNC: %llu pages in use\n", (unsigned long long)pages);
   EXPECT_LT(pages, kPageBudget) << "LMDB MDB_NOSYNC pages in use: " << pages;
 }
 
@@ -140,6 +142,8 @@ TEST(NosyncReclaim, EmdbDurableStaysSmall) {
   uint64_t pages = 0;
   int failed = -1;
   const int rc = run_emdb(EMDB_SYNC_DURABLE, &pages, &failed);
+  std::printf("emdb EMDB_SYNC_DURABLE: %llu pages in use, rc %d at txn %d\n",
+              (unsigned long long)pages, rc, failed);
   ASSERT_EQ(rc, 0) << emdb_strerror(rc) << " in txn " << failed;
   EXPECT_LT(pages, kPageBudget) << "emdb SYNC_DURABLE pages in use: " << pages;
 }
@@ -148,6 +152,8 @@ TEST(NosyncReclaim, EmdbUtterlyNosyncReusesPages) {
   uint64_t pages = 0;
   int failed = -1;
   const int rc = run_emdb(EMDB_UTTERLY_NOSYNC | EMDB_WRITEMAP, &pages, &failed);
+  std::printf("emdb EMDB_UTTERLY_NOSYNC | EMDB_WRITEMAP: %llu pages in use, rc %d at txn %d\n",
+              (unsigned long long)pages, rc, failed);
   EXPECT_EQ(rc, 0) << emdb_strerror(rc) << " in txn " << failed << " of " << kTxns;
   EXPECT_LT(pages, kPageBudget) << "emdb UTTERLY_NOSYNC|WRITEMAP pages in use: " << pages;
 }
@@ -156,8 +162,10 @@ TEST(NosyncReclaim, EmdbSafeNosyncReusesPagesOrSyncsItself) {
   uint64_t pages = 0;
   int failed = -1;
   const int rc = run_emdb(EMDB_SAFE_NOSYNC, &pages, &failed);
+  std::printf("emdb EMDB_SAFE_NOSYNC: %llu pages in use, rc %d at txn %d\n",
+              (unsigned long long)pages, rc, failed);
   EXPECT_EQ(rc, 0) << emdb_strerror(rc) << " in txn " << failed << " of " << kTxns;
   EXPECT_LT(pages, kPageBudget) << "emdb SAFE_NOSYNC pages in use: " << pages;
 }
 
-} // namespace
+}  // namespace

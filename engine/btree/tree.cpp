@@ -16,7 +16,7 @@ using namespace format;
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi) {
+void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi, bool with_sub) {
   Env* env = t->env;
   c->txn = t;
   c->dbi = dbi;
@@ -34,7 +34,7 @@ void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi) {
   c->stale = false;
   c->sub_active = false;
   c->mod_seen = t->dbs[dbi].mod;
-  if (info.flags & EMDB_DUPSORT) {
+  if ((info.flags & EMDB_DUPSORT) && with_sub) {
     if (!c->sub) c->sub = std::make_unique<Cursor>();
     Cursor* s = c->sub.get();
     s->signature = 0;
@@ -81,8 +81,36 @@ void SubInit(Cursor* parent, const uint8_t* node) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-static Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
-  EMDB_TRY(pages::Get(c->txn, pgno, out));
+Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
+  uint16_t nf = NodeFlags(node);
+  if (!(nf & kNodeDup)) {
+    *out = Slice(NodeData(node), NodeDsize(node));
+    return 0;
+  }
+  if (!(nf & kNodeTree)) {
+    const Page* sp = reinterpret_cast<const Page*>(NodeData(node) - kSubpageSkip);
+    if (NumKeys(sp) == 0) return EMDB_CORRUPTED;
+    *out = KeyAt(sp, 0);
+    return 0;
+  }
+  TreeRecord rec = DecodeTree(NodeData(node));
+  pgno_t pg = rec.root;
+  for (unsigned depth = 0; depth < kMaxDepth; depth++) {
+    Page* p;
+    EMDB_TRY(pages::Get(t, pg, &p));
+    if (NumKeys(p) == 0) return EMDB_CORRUPTED;
+    if (IsLeaf(p)) {
+      *out = KeyAt(p, 0);
+      return 0;
+    }
+    if (!IsBranch(p)) return EMDB_CORRUPTED;
+    pg = NodeChild(NodeAt(p, 0));
+  }
+  return EMDB_CORRUPTED;
+}
+
+static inline Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
+  EMDB_TRY(pages::GetFast(c->txn, pgno, out));
   Page* p = *out;
   if (EMDB_UNLIKELY((p->flags & (kPageBranch | kPageLeaf)) == 0 || p->lower > p->upper ||
                     p->upper > PageRoom(c->txn->env->psize))) {
@@ -102,9 +130,9 @@ static Status LoadRoot(Cursor* c, Page** out) {
 }
 
 // First index in a leaf with key >= `key`.
-static unsigned SearchLeaf(const Cursor* c, const Page* p, Slice key, bool* exact) {
+template <typename Cmp>
+static inline unsigned SearchLeafT(const Page* p, Slice key, bool* exact, Cmp cmp) {
   unsigned lo = 0, hi = NumKeys(p);
-  CmpFn cmp = c->cmp;
   *exact = false;
   while (lo < hi) {
     unsigned mid = (lo + hi) >> 1;
@@ -123,9 +151,9 @@ static unsigned SearchLeaf(const Cursor* c, const Page* p, Slice key, bool* exac
 }
 
 // Index of the child of a branch whose range holds `key`.
-static unsigned SearchBranch(const Cursor* c, const Page* p, Slice key) {
+template <typename Cmp>
+static inline unsigned SearchBranchT(const Page* p, Slice key, Cmp cmp) {
   unsigned lo = 1, hi = NumKeys(p);  // find first i >= 1 with key_i > key
-  CmpFn cmp = c->cmp;
   while (lo < hi) {
     unsigned mid = (lo + hi) >> 1;
     int r = cmp(KeyAt(p, mid), key);
@@ -136,6 +164,62 @@ static unsigned SearchBranch(const Cursor* c, const Page* p, Slice key) {
     }
   }
   return lo - 1;
+}
+
+// The default order is compared inline; other orders through the table's function.
+static inline unsigned SearchLeaf(const Cursor* c, const Page* p, Slice key, bool* exact) {
+  if (EMDB_LIKELY(c->cmp == CmpLex)) {
+    return SearchLeafT(p, key, exact, [](Slice a, Slice b) { return CmpLex(a, b); });
+  }
+  return SearchLeafT(p, key, exact, c->cmp);
+}
+static inline unsigned SearchBranch(const Cursor* c, const Page* p, Slice key) {
+  if (EMDB_LIKELY(c->cmp == CmpLex)) {
+    return SearchBranchT(p, key, [](Slice a, Slice b) { return CmpLex(a, b); });
+  }
+  return SearchBranchT(p, key, c->cmp);
+}
+
+Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const uint8_t** node,
+              Slice* data) {
+  if (rec.root == kInvalidPgno) return EMDB_NOTFOUND;
+  const Env* env = t->env;
+  const size_t room = PageRoom(env->psize);
+  pgno_t pg = rec.root;
+  const bool lex = cmp == CmpLex;
+  auto lexcmp = [](Slice a, Slice b) { return CmpLex(a, b); };
+  for (unsigned depth = 0; depth < kMaxDepth; depth++) {
+    Page* p;
+    EMDB_TRY(pages::GetFast(t, pg, &p));
+    unsigned n = NumKeys(p);
+    if (EMDB_UNLIKELY(n == 0 || p->lower > p->upper || p->upper > room)) return EMDB_CORRUPTED;
+    if (IsBranch(p)) {
+      unsigned i = lex ? SearchBranchT(p, key, lexcmp) : SearchBranchT(p, key, cmp);
+      pg = NodeChild(NodeAt(p, i));
+      continue;
+    }
+    if (!IsLeaf(p) || IsDupfix(p)) return EMDB_CORRUPTED;
+    bool exact = false;
+    unsigned i = lex ? SearchLeafT(p, key, &exact, lexcmp) : SearchLeafT(p, key, &exact, cmp);
+    if (!exact) return EMDB_NOTFOUND;
+    uint16_t off = SlotOffset(p, i);
+    const uint8_t* nd = PageData(p) + off;
+    if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(nd) > room)) return EMDB_CORRUPTED;
+    *node = nd;
+    if (NodeFlags(nd) & kNodeBig) {
+      Page* lp;
+      EMDB_TRY(pages::GetFast(t, Load64(NodeData(nd)), &lp));
+      if (!IsLarge(lp) ||
+          size_t(lp->large_count) * env->psize < kPageHeaderSize + size_t(NodeDsize(nd))) {
+        return EMDB_CORRUPTED;
+      }
+      *data = Slice(PageData(lp), NodeDsize(nd));
+    } else {
+      *data = Slice(NodeData(nd), NodeDsize(nd));
+    }
+    return 0;
+  }
+  return EMDB_CORRUPTED;
 }
 
 static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {

@@ -23,9 +23,18 @@
 namespace emdb::bt {
 
 // Binds c to table `dbi` of txn t (main cursors) and prepares its sub-cursor for DUPSORT.
-void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi);
+void CursorInit(Cursor* c, Txn* t, EMDB_dbi dbi, bool with_sub = true);
 // Prepares `sub` for the duplicates of the node `node` of the parent cursor's current leaf.
 void SubInit(Cursor* parent, const uint8_t* node);
+
+// Point lookup without a cursor (the emdb_get path): the node of `key` in the tree, or
+// EMDB_NOTFOUND. *data is the node's value (large values resolved; for DUPSORT nodes the raw
+// node data: use FirstDup).
+[[nodiscard]] Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key,
+                            const uint8_t** node, Slice* data);
+
+// The first (smallest) duplicate of a DUPSORT node, without a sub-cursor (no allocation).
+[[nodiscard]] Status FirstDup(const Txn* t, const uint8_t* node, Slice* out);
 
 // Positions at the first entry >= key. *exact tells whether it is equal.
 // EMDB_NOTFOUND when every entry is < key (cursor then eof) or the tree is empty.

@@ -211,9 +211,9 @@ struct Env {
   std::atomic<unsigned> num_dbis{kCoreDbs};
 
   // The writer: one top-level write txn at a time.
-  Txn* write_txn = nullptr;
-  pthread_t writer_thread{};
-  std::atomic<int> live_txns{0};
+  std::atomic<Txn*> write_txn{nullptr};
+  std::atomic<uint64_t> writer_tid{0};  // pthread_t of the writer thread, 0 when none
+  std::atomic<int> live_txns{0};        // live write txns (top-level and nested)
   // Reader slots handed to threads (sticky mode); guarded by the API's registry mutex.
   std::vector<os::ReaderSlot*> issued_slots;
 

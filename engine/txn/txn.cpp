@@ -30,14 +30,20 @@ uint32_t Now16dot16(const struct timespec& a, const struct timespec& b) {
   return v > 4294967295.0 ? 0xffffffffu : uint32_t(v);
 }
 
-void ResetDbs(Txn* t) {
+// keep_named: a read txn object reused on a snapshot whose main tree is unchanged keeps the
+// named-table records it already loaded (they live in the main tree).
+void ResetDbs(Txn* t, bool keep_named = false) {
   Env* env = t->env;
   size_t n = env->max_dbs + kCoreDbs;
-  if (t->dbs.size() != n) t->dbs.resize(n);
+  if (t->dbs.size() != n) {
+    t->dbs.resize(n);
+    keep_named = false;
+  }
   for (size_t i = kCoreDbs; i < n; i++) {
-    t->dbs[i].state = kDbStale;
-    t->dbs[i].mod = 0;
-    t->dbs[i].int_ksize = 0;
+    DbState& s = t->dbs[i];
+    s.state = (keep_named && (s.state & kDbValid) && !(s.state & kDbDropped)) ? kDbValid : kDbStale;
+    s.mod = 0;
+    if (!keep_named) s.int_ksize = 0;
   }
   t->dbs[kMainDbi].int_ksize = 0;
   t->dbs[kGcDbi].rec = t->meta.gc;
@@ -120,11 +126,9 @@ Status BeginRead(Env* env, Txn* t) {
     uint64_t h = lck.header()->head_txnid.load(std::memory_order_acquire);
     bool found = false;
     for (unsigned i = 0; i < kNumMetas && !found; i++) {
-      Meta m;
-      if (ReadMeta(env, i, &m) && m.txnid_a == h) {
-        t->meta = m;
-        found = true;
-      }
+      // Cheap test of the first txnid copy before decoding the whole meta.
+      if (Load64(PageData(env->MetaPage(i))) != h) continue;
+      if (ReadMeta(env, i, &t->meta) && t->meta.txnid_a == h) found = true;
     }
     if (!found) {
       // The head moved under us, or a writer died before publishing: take the newest meta.
@@ -141,11 +145,14 @@ Status BeginRead(Env* env, Txn* t) {
     if (attempt > 1000) return EMDB_PROBLEM;
   }
   t->txnid = t->meta.txnid_a;
+  const TreeRecord& prev_main = t->dbs.size() > kMainDbi ? t->dbs[kMainDbi].rec : t->meta.main;
+  bool keep = t->dbs.size() > kMainDbi && prev_main.root == t->meta.main.root &&
+              prev_main.mod_txnid == t->meta.main.mod_txnid && prev_main.items == t->meta.main.items;
   size_t need = size_t(t->meta.geo.now) * env->psize;
   if (need > env->map.mapped()) {
     EMDB_TRY(env->map.Extend(env->file->fd(), need, (env->flags & EMDB_WRITEMAP) != 0));
   }
-  ResetDbs(t);
+  ResetDbs(t, keep);
   t->flags = (t->flags & ~unsigned(EMDB_TXN_FINISHED | EMDB_TXN_ERROR));
   return 0;
 }
@@ -218,7 +225,7 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
   t->owner = pthread_self();
   env->write_txn = t;
-  env->writer_thread = t->owner;
+  env->writer_tid.store(uint64_t(t->owner));
   return 0;
 }
 
@@ -275,6 +282,7 @@ void Abort(Txn* t) {
     t->parent->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
   } else if (env->write_txn == t) {
     env->write_txn = nullptr;
+    env->writer_tid.store(0);
     env->lck.UnlockWriter();
   }
   t->flags |= EMDB_TXN_FINISHED;
@@ -584,6 +592,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     }
   }
   env->write_txn = nullptr;
+  env->writer_tid.store(0);
   env->lck.UnlockWriter();
   t->flags |= EMDB_TXN_FINISHED;
   clock_gettime(CLOCK_MONOTONIC, &t4);
@@ -624,7 +633,7 @@ Status SyncEnv(Env* env, bool force, bool nonblock) {
   unsigned mode = env->flags;
   bool weak_mode = (mode & EMDB_SAFE_NOSYNC) != 0;
   if (!force && weak_mode) return EMDB_RESULT_TRUE;
-  bool own = env->write_txn != nullptr && pthread_equal(env->writer_thread, pthread_self());
+  bool own = env->writer_tid.load() == uint64_t(pthread_self());
   if (own) return EMDB_BUSY;
   EMDB_TRY(env->lck.LockWriter(nonblock));
   int head, steady;

@@ -576,10 +576,14 @@ TEST_P(CursorTracking, ManyCursorsKeepTheirItems) {
     auto next = std::next(it);
     if (next == model.end()) {
       EXPECT_RC(EMDB_NOTFOUND, cursors[i].get(&k, &v, EMDB_NEXT));
+      // Past the end now (PREV would give the last item itself): stand on the item again.
+      EMDB_val sk = V(parked[i].first), sd = V(parked[i].second);
+      ASSERT_OK(emdb_cursor_get(cursors[i], &sk, &sd, dup ? EMDB_GET_BOTH : EMDB_SET_KEY));
     } else {
       ASSERT_OK(cursors[i].get(&k, &v, EMDB_NEXT));
       EXPECT_EQ(*next, Pair(k, v));
       ASSERT_OK(cursors[i].get(&k, &v, EMDB_PREV));
+      EXPECT_EQ(parked[i], Pair(k, v));
     }
     if (it == model.begin()) {
       EXPECT_RC(EMDB_NOTFOUND, cursors[i].get(&k, &v, EMDB_PREV));

@@ -477,7 +477,9 @@ TEST_F(TxnApi, ConcurrentReadersSeeWholeCommits) {
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&] {
       uint64_t last_gen = 0;
-      while (!done.load()) {
+      bool more = true;
+      while (more) {
+        more = !done.load();  // one more scan after the writer has finished
         EMDB_txn* t = nullptr;
         int rc = emdb_txn_begin(env(), nullptr, EMDB_TXN_RDONLY, &t);
         if (rc != EMDB_SUCCESS) {
