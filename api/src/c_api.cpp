@@ -517,168 +517,83 @@ int emdb_env_get_maxreaders(const EMDB_env* env, unsigned* readers) noexcept {
   return 0;
 }
 
-int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option_arg, uint64_t value) noexcept {
-  int rc = CheckEnv(env, false);
-  if (rc) return rc;
-  int ov = EnumValue(option_arg);
-  if (ov < 0 || ov > int(EMDB_opt_subpage_reserve_limit)) return EMDB_EINVAL;
-  const EMDB_option_t option = EMDB_option_t(ov);
-  switch (option) {
-    case EMDB_opt_max_db:
-      if (env->opened) return EMDB_EPERM;
-      if (value > EMDB_MAX_DBI) return EMDB_EINVAL;
-      env->max_dbs = unsigned(value);
-      return 0;
-    case EMDB_opt_max_readers:
-      if (env->opened) return EMDB_EPERM;
-      if (value == 0 || value > 32767) return EMDB_EINVAL;
-      env->max_readers = unsigned(value);
-      return 0;
-    case EMDB_opt_sync_bytes:
-      env->opt_sync_bytes = value;
-      return 0;
-    case EMDB_opt_sync_period:
-      env->opt_sync_period = value;
-      return 0;
-    case EMDB_opt_rp_augment_limit:
-      env->opt_rp_augment_limit = value;
-      return 0;
-    case EMDB_opt_loose_limit:
-      if (value > 255) return EMDB_EINVAL;
-      env->opt_loose_limit = value;
-      return 0;
-    case EMDB_opt_dp_reserve_limit:
-      env->opt_dp_reserve_limit = value;
-      return 0;
-    case EMDB_opt_txn_dp_limit:
-      if (value < 32) return EMDB_EINVAL;
-      env->opt_txn_dp_limit = value;
-      return 0;
-    case EMDB_opt_txn_dp_initial:
-      if (value < 32) return EMDB_EINVAL;
-      env->opt_txn_dp_initial = value;
-      return 0;
-    case EMDB_opt_spill_max_denominator:
-      if (value > 255) return EMDB_EINVAL;
-      env->opt_spill_max_denominator = value;
-      return 0;
-    case EMDB_opt_spill_min_denominator:
-      if (value > 255) return EMDB_EINVAL;
-      env->opt_spill_min_denominator = value;
-      return 0;
-    case EMDB_opt_spill_parent4child_denominator:
-      if (value > 255) return EMDB_EINVAL;
-      env->opt_spill_parent4child_denominator = value;
-      return 0;
-    case EMDB_opt_merge_threshold_16dot16_percent:
-      if (value < 8192 || value > 32768) return EMDB_EINVAL;
-      env->opt_merge_threshold = value;
-      return 0;
-    case EMDB_opt_writethrough_threshold:
-      env->opt_writethrough_threshold = value;
-      return 0;
-    case EMDB_opt_prefault_write_enable:
-      if (value > 1) return EMDB_EINVAL;
-      env->opt_prefault_write = value;
-      return 0;
-    case EMDB_opt_gc_time_limit:
-      env->opt_gc_time_limit = value;
-      return 0;
-    case EMDB_opt_prefer_waf_insteadof_balance:
-      if (value > 1) return EMDB_EINVAL;
-      env->opt_prefer_waf = value;
-      return 0;
-    case EMDB_opt_subpage_limit:
-      if (value > 65535) return EMDB_EINVAL;
-      env->opt_subpage_limit = value < 2 ? 2 : value;
-      return 0;
-    case EMDB_opt_subpage_room_threshold:
-      env->opt_subpage_room_threshold = value;
-      return 0;
-    case EMDB_opt_subpage_reserve_prereq:
-      env->opt_subpage_reserve_prereq = value;
-      return 0;
-    case EMDB_opt_subpage_reserve_limit:
-      env->opt_subpage_reserve_limit = value;
-      return 0;
-  }
-  return EMDB_EINVAL;
+namespace {
+
+// Every runtime option: where it lives, its valid range, and whether it is fixed after open.
+struct OptionSpec {
+  uint64_t Env::*field;  // nullptr: stored as max_dbs / max_readers (unsigned)
+  uint64_t min, max;
+  bool before_open_only;
+};
+
+const OptionSpec* FindOption(int opt) {
+  static const OptionSpec kSpecs[] = {
+      /* max_db */ {nullptr, 0, EMDB_MAX_DBI, true},
+      /* max_readers */ {nullptr, 1, 32767, true},
+      /* sync_bytes */ {&Env::opt_sync_bytes, 0, UINT64_MAX, false},
+      /* sync_period */ {&Env::opt_sync_period, 0, UINT64_MAX, false},
+      /* rp_augment_limit */ {&Env::opt_rp_augment_limit, 0, UINT64_MAX, false},
+      /* loose_limit */ {&Env::opt_loose_limit, 0, 255, false},
+      /* dp_reserve_limit */ {&Env::opt_dp_reserve_limit, 0, UINT64_MAX, false},
+      /* txn_dp_limit */ {&Env::opt_txn_dp_limit, 32, UINT64_MAX, false},
+      /* txn_dp_initial */ {&Env::opt_txn_dp_initial, 32, UINT64_MAX, false},
+      /* spill_max_denominator */ {&Env::opt_spill_max_denominator, 0, 255, false},
+      /* spill_min_denominator */ {&Env::opt_spill_min_denominator, 0, 255, false},
+      /* spill_parent4child_denominator */
+      {&Env::opt_spill_parent4child_denominator, 0, 255, false},
+      /* merge_threshold_16dot16_percent */ {&Env::opt_merge_threshold, 8192, 32768, false},
+      /* writethrough_threshold */ {&Env::opt_writethrough_threshold, 0, UINT64_MAX, false},
+      /* prefault_write_enable */ {&Env::opt_prefault_write, 0, 1, false},
+      /* gc_time_limit */ {&Env::opt_gc_time_limit, 0, UINT64_MAX, false},
+      /* prefer_waf_insteadof_balance */ {&Env::opt_prefer_waf, 0, 1, false},
+      /* subpage_limit */ {&Env::opt_subpage_limit, 0, 65535, false},
+      /* subpage_room_threshold */ {&Env::opt_subpage_room_threshold, 0, UINT64_MAX, false},
+      /* subpage_reserve_prereq */ {&Env::opt_subpage_reserve_prereq, 0, UINT64_MAX, false},
+      /* subpage_reserve_limit */ {&Env::opt_subpage_reserve_limit, 0, UINT64_MAX, false},
+  };
+  static_assert(sizeof(kSpecs) / sizeof(kSpecs[0]) == EMDB_opt_subpage_reserve_limit + 1);
+  if (opt < 0 || opt > int(EMDB_opt_subpage_reserve_limit)) return nullptr;
+  return &kSpecs[opt];
 }
 
-int emdb_env_get_option(const EMDB_env* env, const EMDB_option_t option_arg,
+}  // namespace
+
+int emdb_env_set_option(EMDB_env* env, const EMDB_option_t option, uint64_t value) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  const int opt = EnumValue(option);
+  const OptionSpec* spec = FindOption(opt);
+  if (spec == nullptr) return EMDB_EINVAL;
+  if (spec->before_open_only && env->opened) return EMDB_EPERM;
+  if (value < spec->min || value > spec->max) return EMDB_EINVAL;
+  if (opt == EMDB_opt_max_db) {
+    env->max_dbs = unsigned(value);
+  } else if (opt == EMDB_opt_max_readers) {
+    env->max_readers = unsigned(value);
+  } else if (opt == EMDB_opt_subpage_limit) {
+    env->opt_subpage_limit = value < 2 ? 2 : value;
+  } else {
+    env->*(spec->field) = value;
+  }
+  return 0;
+}
+
+int emdb_env_get_option(const EMDB_env* env, const EMDB_option_t option,
                         uint64_t* pvalue) noexcept {
   int rc = CheckEnv(env, false);
   if (rc) return rc;
   if (pvalue == nullptr) return EMDB_EINVAL;
-  int ov = EnumValue(option_arg);
-  if (ov < 0 || ov > int(EMDB_opt_subpage_reserve_limit)) return EMDB_EINVAL;
-  const EMDB_option_t option = EMDB_option_t(ov);
-  switch (option) {
-    case EMDB_opt_max_db:
-      *pvalue = env->max_dbs;
-      return 0;
-    case EMDB_opt_max_readers:
-      *pvalue = env->max_readers;
-      return 0;
-    case EMDB_opt_sync_bytes:
-      *pvalue = env->opt_sync_bytes;
-      return 0;
-    case EMDB_opt_sync_period:
-      *pvalue = env->opt_sync_period;
-      return 0;
-    case EMDB_opt_rp_augment_limit:
-      *pvalue = env->opt_rp_augment_limit;
-      return 0;
-    case EMDB_opt_loose_limit:
-      *pvalue = env->opt_loose_limit;
-      return 0;
-    case EMDB_opt_dp_reserve_limit:
-      *pvalue = env->opt_dp_reserve_limit;
-      return 0;
-    case EMDB_opt_txn_dp_limit:
-      *pvalue = env->opt_txn_dp_limit;
-      return 0;
-    case EMDB_opt_txn_dp_initial:
-      *pvalue = env->opt_txn_dp_initial;
-      return 0;
-    case EMDB_opt_spill_max_denominator:
-      *pvalue = env->opt_spill_max_denominator;
-      return 0;
-    case EMDB_opt_spill_min_denominator:
-      *pvalue = env->opt_spill_min_denominator;
-      return 0;
-    case EMDB_opt_spill_parent4child_denominator:
-      *pvalue = env->opt_spill_parent4child_denominator;
-      return 0;
-    case EMDB_opt_merge_threshold_16dot16_percent:
-      *pvalue = env->opt_merge_threshold;
-      return 0;
-    case EMDB_opt_writethrough_threshold:
-      *pvalue = env->opt_writethrough_threshold;
-      return 0;
-    case EMDB_opt_prefault_write_enable:
-      *pvalue = env->opt_prefault_write;
-      return 0;
-    case EMDB_opt_gc_time_limit:
-      *pvalue = env->opt_gc_time_limit;
-      return 0;
-    case EMDB_opt_prefer_waf_insteadof_balance:
-      *pvalue = env->opt_prefer_waf;
-      return 0;
-    case EMDB_opt_subpage_limit:
-      *pvalue = env->opt_subpage_limit;
-      return 0;
-    case EMDB_opt_subpage_room_threshold:
-      *pvalue = env->opt_subpage_room_threshold;
-      return 0;
-    case EMDB_opt_subpage_reserve_prereq:
-      *pvalue = env->opt_subpage_reserve_prereq;
-      return 0;
-    case EMDB_opt_subpage_reserve_limit:
-      *pvalue = env->opt_subpage_reserve_limit;
-      return 0;
+  const int opt = EnumValue(option);
+  const OptionSpec* spec = FindOption(opt);
+  if (spec == nullptr) return EMDB_EINVAL;
+  if (opt == EMDB_opt_max_db) {
+    *pvalue = env->max_dbs;
+  } else if (opt == EMDB_opt_max_readers) {
+    *pvalue = env->max_readers;
+  } else {
+    *pvalue = env->*(spec->field);
   }
-  return EMDB_EINVAL;
+  return 0;
 }
 
 int emdb_env_set_flags(EMDB_env* env, EMDB_env_flags_t flags, bool onoff) noexcept {

@@ -25,9 +25,7 @@ EMDB_val ToVal(Slice s) {
 }
 
 // Prepares the duplicates of the current main entry, positioned at the first or last value.
-Status SetupDups(Cursor* c, bool last) {
-  c->sub_active = false;
-  if (!Dupsort(c) || !bt::OnEntry(c)) return 0;
+Status SetupDupsSlow(Cursor* c, bool last) {
   bt::SubInit(c, bt::CurrentNode(c));
   if (!c->sub_active) return 0;
   Status rc = last ? bt::Last(c->sub.get()) : bt::First(c->sub.get());
@@ -35,11 +33,17 @@ Status SetupDups(Cursor* c, bool last) {
   return rc;
 }
 
+inline Status SetupDups(Cursor* c, bool last) {
+  c->sub_active = false;
+  if (EMDB_LIKELY(!Dupsort(c)) || !bt::OnEntry(c)) return 0;
+  return SetupDupsSlow(c, last);
+}
+
 // key/data of the current position.
-Status Fetch(Cursor* c, EMDB_val* key, EMDB_val* data) {
+inline Status Fetch(Cursor* c, EMDB_val* key, EMDB_val* data) {
   Slice k, d;
   uint16_t nf = 0;
-  EMDB_TRY(bt::Current(c, &k, &d, &nf));
+  EMDB_TRY(bt::CurrentFast(c, &k, &d, &nf));
   if (c->sub_active) {
     Slice dk, dd;
     EMDB_TRY(bt::Current(c->sub.get(), &dk, &dd, nullptr));
@@ -207,7 +211,7 @@ static Status MoveNext(Cursor* c, EMDB_cursor_op op) {
     EMDB_TRY(bt::Last(c->sub.get()));
   }
   if (op == EMDB_NEXT_DUP) return EMDB_NOTFOUND;
-  Status rc = bt::Next(c);
+  Status rc = bt::NextFast(c);
   if (rc != 0) return rc;
   return SetupDups(c, false);
 }
@@ -243,7 +247,7 @@ static Status MovePrev(Cursor* c, EMDB_cursor_op op) {
     if (rc != EMDB_NOTFOUND) return rc;
   }
   if (op == EMDB_PREV_DUP) return EMDB_NOTFOUND;
-  Status rc = bt::Prev(c);
+  Status rc = bt::PrevFast(c);
   if (rc != 0) return rc;
   return SetupDups(c, true);
 }
@@ -685,6 +689,31 @@ Status DeleteAllDups(Cursor* c) {
 
 }  // namespace
 
+// EMDB_MULTIPLE: adds values data[0] (count data[1].iov_len, each data[0].iov_len bytes) from
+// index `from` on to the key under the cursor; data[1].iov_len receives how many were stored.
+static Status AddMultiple(Cursor* c, Slice key, EMDB_val* data, unsigned flags, size_t from) {
+  size_t count = data[1].iov_len, done = from;
+  size_t sz = data[0].iov_len;
+  const uint8_t* base = static_cast<const uint8_t*>(data[0].iov_base);
+  for (; done < count; done++) {
+    bool split = false, added = false;
+    c->sub_active = false;
+    Status rc = AddDup(c, key, Slice(base + done * sz, sz), flags & ~unsigned(EMDB_MULTIPLE),
+                       &split, &added);
+    if (rc != 0) {
+      data[1].iov_len = done;
+      return rc;
+    }
+    if (split) {
+      EMDB_TRY(SeekExact(c, key));
+      EMDB_TRY(bt::TouchPath(c));
+    }
+  }
+  data[1].iov_len = done;
+  SetSaved(c, key, nullptr);
+  return 0;
+}
+
 Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
   Txn* t = c->txn;
   Slice key = Slice::Of(keyv);
@@ -762,33 +791,14 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
 
   if (!exact) {
     if (dupsort && (flags & EMDB_MULTIPLE)) {
-      // First value creates the key; the rest are added as duplicates.
-      size_t count = data[1].iov_len, done = 0;
-      size_t sz = data[0].iov_len;
+      // The first value creates the key; the rest are added as duplicates.
       const uint8_t* base = static_cast<const uint8_t*>(data[0].iov_base);
-      EMDB_TRY(bt::Insert(c, key, Slice(base, sz), 0, nullptr, &split));
-      done = 1;
+      EMDB_TRY(bt::Insert(c, key, Slice(base, data[0].iov_len), 0, nullptr, &split));
       if (split) {
         EMDB_TRY(SeekExact(c, key));
         EMDB_TRY(bt::TouchPath(c));
       }
-      for (; done < count; done++) {
-        bool s2 = false, added = false;
-        c->sub_active = false;
-        rc = AddDup(c, key, Slice(base + done * sz, sz), flags & ~unsigned(EMDB_MULTIPLE), &s2,
-                    &added);
-        if (rc != 0) {
-          data[1].iov_len = done;
-          return rc;
-        }
-        if (s2) {
-          EMDB_TRY(SeekExact(c, key));
-          EMDB_TRY(bt::TouchPath(c));
-        }
-      }
-      data[1].iov_len = done;
-      SetSaved(c, key, nullptr);
-      return 0;
+      return AddMultiple(c, key, data, flags, 1);
     }
     if ((c->tflags & EMDB_DUPFIXED) && c->tree->dupfix_size == 0) {
       c->tree->dupfix_size = uint32_t(data->iov_len);
@@ -831,27 +841,7 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     SetSaved(c, key, &v);
     return 0;
   }
-  if (flags & EMDB_MULTIPLE) {
-    size_t count = data[1].iov_len, done = 0;
-    size_t sz = data[0].iov_len;
-    const uint8_t* base = static_cast<const uint8_t*>(data[0].iov_base);
-    for (; done < count; done++) {
-      bool s2 = false, added = false;
-      rc = AddDup(c, key, Slice(base + done * sz, sz), flags & ~unsigned(EMDB_MULTIPLE), &s2,
-                  &added);
-      if (rc != 0) {
-        data[1].iov_len = done;
-        return rc;
-      }
-      if (s2) {
-        EMDB_TRY(SeekExact(c, key));
-        EMDB_TRY(bt::TouchPath(c));
-      }
-    }
-    data[1].iov_len = done;
-    SetSaved(c, key, nullptr);
-    return 0;
-  }
+  if (flags & EMDB_MULTIPLE) return AddMultiple(c, key, data, flags, 0);
   bool added = false;
   rc = AddDup(c, key, Slice::Of(data), flags, &split, &added);
   if (rc != 0) return rc;

@@ -55,6 +55,49 @@ inline const uint8_t* CurrentNode(const Cursor* c) {
   return format::NodeAt(c->pg[c->depth - 1], c->ki[c->depth - 1]);
 }
 
+// Inline fast paths of Next/Prev/Current for the common case (stay within the leaf; a plain
+// node with inline data); they fall back to the full functions otherwise.
+inline Status NextFast(Cursor* c) {
+  if (EMDB_LIKELY(c->depth > 0 && !c->eof)) {
+    int l = c->depth - 1;
+    if (unsigned(c->ki[l]) + 1 < format::NumKeys(c->pg[l])) {
+      c->ki[l]++;
+      return 0;
+    }
+  }
+  return Next(c);
+}
+inline Status PrevFast(Cursor* c) {
+  if (EMDB_LIKELY(c->depth > 0 && !c->eof)) {
+    int l = c->depth - 1;
+    if (c->ki[l] > 0) {
+      c->ki[l]--;
+      return 0;
+    }
+  }
+  return Prev(c);
+}
+inline Status CurrentFast(const Cursor* c, Slice* key, Slice* data, uint16_t* nflags) {
+  if (EMDB_LIKELY(c->depth > 0 && !c->eof && c->subpage == nullptr)) {
+    const Page* p = c->pg[c->depth - 1];
+    unsigned i = c->ki[c->depth - 1];
+    if (EMDB_LIKELY(i < format::NumKeys(p) && !format::IsDupfix(p))) {
+      uint16_t off = format::SlotOffset(p, i);
+      const uint8_t* n = format::PageData(p) + off;
+      uint16_t f = format::NodeFlags(n);
+      if (EMDB_LIKELY((f & format::kNodeBig) == 0 &&
+                      size_t(off) + format::LeafNodeBytes(n) <=
+                          format::PageRoom(c->txn->env->psize))) {
+        *key = Slice(format::NodeKey(n), format::NodeKsize(n));
+        *data = Slice(format::NodeData(n), format::NodeDsize(n));
+        if (nflags) *nflags = f;
+        return 0;
+      }
+    }
+  }
+  return Current(c, key, data, nflags);
+}
+
 // ---- writing (write txns only; the cursor must be positioned by Seek) ----
 
 // Makes every page on the cursor's path dirty in the txn.

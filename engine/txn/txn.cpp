@@ -630,39 +630,17 @@ Status SteadyHead(Env* env) {
 
 Status SyncEnv(Env* env, bool force, bool nonblock) {
   if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
-  unsigned mode = env->flags;
-  bool weak_mode = (mode & EMDB_SAFE_NOSYNC) != 0;
+  bool weak_mode = (env->flags & EMDB_SAFE_NOSYNC) != 0;
   if (!force && weak_mode) return EMDB_RESULT_TRUE;
-  bool own = env->writer_tid.load() == uint64_t(pthread_self());
-  if (own) return EMDB_BUSY;
+  if (env->writer_tid.load() == uint64_t(pthread_self())) return EMDB_BUSY;
   EMDB_TRY(env->lck.LockWriter(nonblock));
   int head, steady;
   PickMetas(env, &head, &steady);
-  Status rc = 0;
-  uint64_t unsync = env->lck.header()->unsync_bytes.load();
-  if (head >= 0 && head == steady && unsync == 0) {
-    env->lck.UnlockWriter();
-    return EMDB_RESULT_TRUE;  // nothing to flush
-  }
-  if (head >= 0 && head != steady) {
-    rc = FlushData(env);
-    if (rc == 0) {
-      Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
-      m.sign = MetaChecksum(m);
-      std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
-      std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
-      EncodeMeta(m, page.data() + kPageHeaderSize);
-      if (env->flags & EMDB_WRITEMAP) {
-        std::memcpy(env->MetaPage(unsigned(head)), page.data(), env->psize);
-      } else {
-        rc = env->file->PWrite(page.data(), env->psize, uint64_t(head) * env->psize);
-      }
-      if (rc == 0) rc = FlushData(env);
-      if (rc == 0) env->lck.header()->unsync_bytes.store(0);
-    }
+  Status rc;
+  if (head >= 0 && head == steady && env->lck.header()->unsync_bytes.load() == 0) {
+    rc = EMDB_RESULT_TRUE;  // nothing to flush
   } else {
-    rc = FlushData(env);
-    if (rc == 0) env->lck.header()->unsync_bytes.store(0);
+    rc = SteadyHead(env);
   }
   env->lck.UnlockWriter();
   return rc;
