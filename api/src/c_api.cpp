@@ -1491,12 +1491,12 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
   int rc = CheckCursor(cursor, false);
   if (rc) return rc;
   if (unsigned(op) > unsigned(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
-  if (data == nullptr && op != EMDB_SET && op != EMDB_FIRST_DUP && op != EMDB_LAST_DUP &&
-      op != EMDB_NEXT_DUP && op != EMDB_PREV_DUP && op != EMDB_NEXT && op != EMDB_PREV &&
-      op != EMDB_FIRST && op != EMDB_LAST && op != EMDB_NEXT_NODUP && op != EMDB_PREV_NODUP &&
-      op != EMDB_GET_CURRENT && op != EMDB_SET_KEY && op != EMDB_SET_RANGE) {
-    return EMDB_EINVAL;
-  }
+  // Ops whose data argument is an input (or an output array) need it.
+  constexpr unsigned kNeedData = (1u << EMDB_GET_BOTH) | (1u << EMDB_GET_BOTH_RANGE) |
+                                 (1u << EMDB_GET_MULTIPLE) | (1u << EMDB_NEXT_MULTIPLE) |
+                                 (1u << EMDB_PREV_MULTIPLE) | (1u << EMDB_SET_LOWERBOUND) |
+                                 (1u << EMDB_SET_UPPERBOUND);
+  if (data == nullptr && ((kNeedData >> unsigned(op)) & 1u)) return EMDB_EINVAL;
   if (key != nullptr && (op == EMDB_SET || op == EMDB_SET_KEY || op == EMDB_SET_RANGE ||
                          op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE ||
                          op == EMDB_SET_LOWERBOUND || op == EMDB_SET_UPPERBOUND)) {

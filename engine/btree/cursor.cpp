@@ -111,7 +111,7 @@ void MarkChanged(Txn* t, EMDB_dbi dbi) {
   t->flags |= EMDB_TXN_DIRTY;
 }
 
-Status Restore(Cursor* c) {
+Status RestoreSlow(Cursor* c) {
   if (!c->stale) return 0;
   c->stale = false;
   if (c->saved_key.empty() && !c->saved_has_val && c->depth > 0 && c->eof) {

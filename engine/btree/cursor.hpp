@@ -24,7 +24,10 @@ namespace emdb::cur {
 [[nodiscard]] Status Del(Cursor* c, unsigned flags);
 [[nodiscard]] Status Count(Cursor* c, size_t* count);
 // Re-seeks a stale cursor.
-[[nodiscard]] Status Restore(Cursor* c);
+[[nodiscard]] Status RestoreSlow(Cursor* c);
+[[nodiscard]] inline Status Restore(Cursor* c) {
+  return EMDB_LIKELY(!c->stale) ? 0 : RestoreSlow(c);
+}
 // Saves the positions of the other cursors of `dbi` before `except` changes the table.
 void SaveOthers(Txn* t, EMDB_dbi dbi, const Cursor* except);
 // Marks the table changed (dirty, new modification number).
