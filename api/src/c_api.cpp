@@ -1486,6 +1486,19 @@ static int CheckCursor(const EMDB_cursor* cursor, bool write) {
 int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
                     EMDB_cursor_op op_arg) noexcept {
   const int opv = EnumValue(op_arg);
+  // Fast path of a scan: NEXT/PREV inside a leaf of a plain table.
+  if (EMDB_LIKELY((opv == EMDB_NEXT || opv == EMDB_PREV) && cursor != nullptr &&
+                  cursor->signature == kCursorSignature && cursor->txn != nullptr)) {
+    const Txn* t = cursor->txn;
+    const Env* e = t->env;
+    if (EMDB_LIKELY(t->signature == kTxnSignature &&
+                    !(t->flags & (EMDB_TXN_FINISHED | EMDB_TXN_ERROR | EMDB_TXN_HAS_CHILD)) &&
+                    !e->panic.load(std::memory_order_relaxed) && e->dbis[cursor->dbi].used &&
+                    ((e->flags & EMDB_NOSTICKYTHREADS) || pthread_equal(t->owner, pthread_self())))) {
+      int rc = cur::StepFast(cursor, key, data, opv == EMDB_NEXT);
+      if (EMDB_LIKELY(rc != cur::kSlowPath)) return rc;
+    }
+  }
   if (opv < 0 || opv > int(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
   const EMDB_cursor_op op = EMDB_cursor_op(opv);
   int rc = CheckCursor(cursor, false);

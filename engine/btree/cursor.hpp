@@ -35,4 +35,45 @@ void MarkChanged(Txn* t, EMDB_dbi dbi);
 
 bool IsPositioned(const Cursor* c);
 
+// Returned by StepFast when the step needs the general path.
+inline constexpr Status kSlowPath = -0x7fff0001;
+
+// NEXT/PREV within the current leaf of a plain (non-DUPSORT) table, on a cursor that is
+// positioned, not stale, not past either end: the hot loop of a scan. Anything else returns
+// kSlowPath without changing the cursor.
+inline Status StepFast(Cursor* c, EMDB_val* key, EMDB_val* data, bool next) {
+  if (EMDB_UNLIKELY(c->stale || c->after_del || c->depth == 0 || c->eof ||
+                    (c->tflags & EMDB_DUPSORT))) {
+    return kSlowPath;
+  }
+  const int l = c->depth - 1;
+  const Page* p = c->pg[l];
+  unsigned ki = c->ki[l];
+  if (next) {
+    if (EMDB_UNLIKELY(ki + 1 >= format::NumKeys(p))) return kSlowPath;
+    ki++;
+  } else {
+    if (EMDB_UNLIKELY(ki == 0)) return kSlowPath;
+    ki--;
+  }
+  if (EMDB_UNLIKELY(format::IsDupfix(p))) return kSlowPath;
+  const uint16_t off = format::SlotOffset(p, ki);
+  const uint8_t* n = format::PageData(p) + off;
+  if (EMDB_UNLIKELY((format::NodeFlags(n) & format::kNodeBig) != 0 ||
+                    size_t(off) + format::LeafNodeBytes(n) >
+                        format::PageRoom(c->txn->env->psize))) {
+    return kSlowPath;
+  }
+  c->ki[l] = uint16_t(ki);
+  if (key) {
+    key->iov_base = const_cast<uint8_t*>(format::NodeKey(n));
+    key->iov_len = format::NodeKsize(n);
+  }
+  if (data) {
+    data->iov_base = const_cast<uint8_t*>(format::NodeData(n));
+    data->iov_len = format::NodeDsize(n);
+  }
+  return 0;
+}
+
 }  // namespace emdb::cur

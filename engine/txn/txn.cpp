@@ -122,9 +122,15 @@ Status LoadDbi(Txn* t, EMDB_dbi dbi) {
 
 Status BeginRead(Env* env, Txn* t) {
   os::LockFile& lck = env->lck;
+  // A txn object reused by its thread (api cache) still holds its previous snapshot: when the
+  // head has not moved, the decoded meta and the loaded table records are reused as they are.
+  const uint64_t prev = t->dbs.size() == env->max_dbs + kCoreDbs ? t->meta.txnid_a : 0;
+  bool same = false;
   for (int attempt = 0;; attempt++) {
     uint64_t h = lck.header()->head_txnid.load(std::memory_order_acquire);
     bool found = false;
+    same = prev != 0 && h == prev && t->meta.txnid_b == prev;
+    if (same) found = true;
     for (unsigned i = 0; i < kNumMetas && !found; i++) {
       // Cheap test of the first txnid copy before decoding the whole meta.
       if (Load64(PageData(env->MetaPage(i))) != h) continue;
@@ -145,6 +151,10 @@ Status BeginRead(Env* env, Txn* t) {
     if (attempt > 1000) return EMDB_PROBLEM;
   }
   t->txnid = t->meta.txnid_a;
+  if (same) {
+    t->flags = (t->flags & ~unsigned(EMDB_TXN_FINISHED | EMDB_TXN_ERROR));
+    return 0;
+  }
   const TreeRecord& prev_main = t->dbs.size() > kMainDbi ? t->dbs[kMainDbi].rec : t->meta.main;
   bool keep = t->dbs.size() > kMainDbi && prev_main.root == t->meta.main.root &&
               prev_main.mod_txnid == t->meta.main.mod_txnid && prev_main.items == t->meta.main.items;
