@@ -72,7 +72,7 @@ Status WriteInitialMetas(Env* env, const Geometry& geo) {
     m.version = kFormatVersion;
     m.pagesize = uint32_t(ps);
     m.geo = geo;
-    m.gc = EmptyTree(EMDB_INTEGERKEY);
+    m.gc = EmptyTree(0);
     m.main = EmptyTree(0);
     m.next_pgno = kNumMetas;
     if (i == 0) {
@@ -293,8 +293,8 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   // Tables.
   env->dbis.reset(new DbiInfo[env->max_dbs + kCoreDbs]);
   env->dbis[kGcDbi].used = true;
-  env->dbis[kGcDbi].flags = EMDB_INTEGERKEY;
-  env->dbis[kGcDbi].kcmp = CmpInteger;
+  env->dbis[kGcDbi].flags = 0;
+  env->dbis[kGcDbi].kcmp = CmpLex;
   env->dbis[kMainDbi].used = true;
   env->dbis[kMainDbi].flags = uint16_t(hm.main.flags & kTableFlagsMask);
   env->dbis[kMainDbi].kcmp = KeyComparator(env->dbis[kMainDbi].flags);

@@ -283,13 +283,28 @@ inline Meta DecodeMeta(const uint8_t* i) {
   return m;
 }
 
-// GC record value: uint32 count, uint32 reserved, then `count` uint64 page numbers sorted
-// ascending. Key: the txnid that freed them (8 bytes, INTEGERKEY).
+// GC records. Key (12 bytes, compared bytewise): the txnid that freed the pages, big-endian
+// u64, then a big-endian u32 chunk number: one commit's pages are split into chunks small enough
+// to stay inline in a leaf node, so reclaiming or saving never moves more than a chunk.
+// Value: u32 count, u32 reserved, then `count` u64 page numbers sorted ascending (the value may
+// carry zero padding after them: read it by `count`). FROZEN.
 struct GcRecordHeader {
   uint32_t count;
   uint32_t reserved;
 };
 static_assert(sizeof(GcRecordHeader) == 8);
+inline constexpr size_t kGcKeySize = 12;
+inline void GcKey(uint8_t* k, txnid_t txnid, uint32_t chunk) {
+  uint64_t t = __builtin_bswap64(txnid);
+  uint32_t c = __builtin_bswap32(chunk);
+  std::memcpy(k, &t, 8);
+  std::memcpy(k + 8, &c, 4);
+}
+inline txnid_t GcKeyTxnid(const uint8_t* k) {
+  uint64_t t;
+  std::memcpy(&t, k, 8);
+  return __builtin_bswap64(t);
+}
 
 // ---- limits derived from the page size ----
 

@@ -100,21 +100,23 @@ Status PullGc(Txn* t, bool* got) {
   if (t->gc_busy || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
   Cursor gc;
   bt::CursorInit(&gc, t, kGcDbi);
+  // Newest first: the last record whose txnid is <= gc_limit.
   uint64_t limit = t->gc_limit;
+  uint8_t seek[kGcKeySize];
+  GcKey(seek, limit + 1, 0);
   bool exact = false;
-  Status rc = bt::Seek(&gc, Slice(&limit, 8), &exact);
+  Status rc = bt::Seek(&gc, Slice(seek, kGcKeySize), &exact);
   if (rc == EMDB_NOTFOUND) {
     rc = bt::Last(&gc);
-  } else if (rc == 0 && !exact) {
+  } else if (rc == 0) {
     rc = bt::Prev(&gc);
   }
   if (rc == EMDB_NOTFOUND) return 0;
   EMDB_TRY(rc);
   Slice k, v;
   EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
-  if (k.size != 8 || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
-  uint64_t key = Load64(k.data);
-  if (key > limit) return 0;
+  if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
+  if (GcKeyTxnid(k.data) > limit) return 0;
   uint32_t count = Load32(v.data);
   if (sizeof(GcRecordHeader) + size_t(count) * 8 > v.size) return EMDB_CORRUPTED;
   size_t old = t->reclaimed.size();

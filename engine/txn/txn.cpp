@@ -232,6 +232,11 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   // UTTERLY_NOSYNC gives up the steady point (documented: an OS crash may lose the database).
   bool utterly = (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC;
   t->gc_limit = utterly ? oldest : std::min(oldest, steady_txnid);
+  // NOMETASYNC (or any unflushed commit): the newest steady meta may not be on disk yet, and
+  // the one before it is what a power loss would fall back to; keep that snapshot's pages.
+  if (!utterly && env->lck.header()->unsync_bytes.load() != 0 && steady_txnid > 0) {
+    t->gc_limit = std::min(t->gc_limit, steady_txnid - 1);
+  }
   t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
   t->owner = pthread_self();
   env->write_txn = t;
@@ -382,35 +387,66 @@ static void Merged(const Txn* t, std::vector<pgno_t>* out) {
 }
 
 // Step 2 of the commit protocol.
+// Page numbers a GC record holds at most: its value stays inline in a leaf node.
+static size_t GcChunkCapacity(const Env* env) {
+  return (env->NodeMax() - kNodeHeaderSize - kGcKeySize - sizeof(GcRecordHeader)) / 8;
+}
+
+// Step 2 of the commit protocol: the retired, loose and unused reclaimed pages go into
+// records (txnid, 0), (txnid, 1), ... Reserving records allocates and retires pages, so the
+// list is recomputed until it fits the reserved chunks; then the chunks are filled in place.
 static Status SaveGc(Txn* t) {
   if (t->retired.empty() && t->loose.empty() && t->reclaimed.empty()) return 0;
   t->gc_busy = true;
+  const size_t cap = GcChunkCapacity(t->env);
+  const size_t bytes = sizeof(GcRecordHeader) + cap * sizeof(pgno_t);
   std::vector<pgno_t> list;
-  Status rc = 0;
+  size_t reserved = 0;
+  Status rc = EMDB_PROBLEM;
+  uint8_t key[kGcKeySize];
   for (int iter = 0; iter < 100; iter++) {
     Merged(t, &list);
-    size_t bytes = sizeof(GcRecordHeader) + (list.size() + 8) * sizeof(pgno_t);
-    Cursor c;
-    bt::CursorInit(&c, t, kGcDbi);
-    uint64_t key = t->txnid;
-    EMDB_val k{&key, 8};
-    EMDB_val v{nullptr, bytes};
-    rc = cur::Put(&c, &k, &v, EMDB_RESERVE);
-    if (rc != 0) break;
-    Merged(t, &list);
-    if (sizeof(GcRecordHeader) + list.size() * sizeof(pgno_t) <= bytes) {
-      uint8_t* dst = static_cast<uint8_t*>(v.iov_base);
-      GcRecordHeader h{uint32_t(list.size()), 0};
-      std::memcpy(dst, &h, sizeof(h));
-      std::memcpy(dst + sizeof(h), list.data(), list.size() * sizeof(pgno_t));
-      std::memset(dst + sizeof(h) + list.size() * sizeof(pgno_t), 0,
-                  bytes - sizeof(h) - list.size() * sizeof(pgno_t));
-      t->retired.clear();
-      t->loose.clear();
-      t->reclaimed.clear();
-      t->gc_busy = false;
-      return 0;
+    size_t need = (list.size() + cap - 1) / cap;
+    for (; reserved < need; reserved++) {
+      Cursor c;
+      bt::CursorInit(&c, t, kGcDbi);
+      GcKey(key, t->txnid, uint32_t(reserved));
+      EMDB_val k{key, kGcKeySize};
+      EMDB_val v{nullptr, bytes};
+      rc = cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE);
+      if (rc != 0) break;
     }
+    if (reserved < need) break;
+    Merged(t, &list);
+    if (list.size() > reserved * cap) continue;
+    // Fill the chunks in place (their leaves are dirty in this txn).
+    rc = 0;
+    size_t at = 0;
+    for (size_t ch = 0; ch < reserved && rc == 0; ch++) {
+      Cursor c;
+      bt::CursorInit(&c, t, kGcDbi);
+      GcKey(key, t->txnid, uint32_t(ch));
+      bool exact = false;
+      rc = bt::Seek(&c, Slice(key, kGcKeySize), &exact);
+      if (rc == 0 && !exact) rc = EMDB_PROBLEM;
+      Slice kk, vv;
+      if (rc == 0) rc = bt::Current(&c, &kk, &vv, nullptr);
+      if (rc == 0 && vv.size != bytes) rc = EMDB_PROBLEM;
+      if (rc != 0) break;
+      uint8_t* dst = const_cast<uint8_t*>(vv.data);
+      size_t n = std::min(cap, list.size() - at);
+      GcRecordHeader h{uint32_t(n), 0};
+      std::memcpy(dst, &h, sizeof(h));
+      std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
+      std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (cap - n) * sizeof(pgno_t));
+      at += n;
+    }
+    if (rc != 0) break;
+    t->retired.clear();
+    t->loose.clear();
+    t->reclaimed.clear();
+    t->gc_busy = false;
+    return 0;
   }
   t->gc_busy = false;
   return rc != 0 ? rc : EMDB_PROBLEM;
