@@ -404,7 +404,7 @@ void PageInsertRaw(Page* p, unsigned idx, const uint8_t* raw, size_t size) {
   if (IsDupfix(p)) {
     size_t ks = p->dupfix_ksize;
     std::memmove(d + (idx + 1) * ks, d + idx * ks, (n - idx) * ks);
-    std::memcpy(d + idx * ks, raw, ks);
+    if (ks) std::memcpy(d + idx * ks, raw, ks);
     p->lower = uint16_t(p->lower + 2);
     return;
   }

@@ -15,8 +15,8 @@
 //      write: a committed page is never modified in place).
 //  T2. Every page number is, at every moment of a write txn, in exactly one of: reachable from
 //      a tree of the txn, a GC record, txn->loose, txn->reclaimed, txn->retired, or >= next_pgno.
-//  T3. A cursor whose `mod_seen` differs from its table's `mod` does not trust its stack: it
-//      re-seeks its saved key (and value) before moving.
+//  T3. Before a table changes, every other positioned cursor of it saves its key (and value)
+//      and becomes stale; a stale cursor re-seeks that position before moving (cur::Restore).
 #pragma once
 
 #include <pthread.h>

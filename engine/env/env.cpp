@@ -279,6 +279,12 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
     if (env->req_shrink >= 0) env->geo.shrink = g.shrink;
     if (env->req_lower >= 0) env->geo.lower = std::min(g.lower, env->geo.upper);
   }
+  if (!rdonly && !fresh) {
+    // Whatever an earlier process left unflushed becomes durable before this one reuses pages
+    // (the lock file's unsync counter does not survive a re-initialization).
+    rc = env->file->DataSync();
+    if (rc != 0) return fail(rc);
+  }
   uint64_t fpages = fsize / ps;
   env->geo.now = std::max<uint64_t>(env->geo.now, fpages);
   if (env->geo.upper < env->geo.now) env->geo.upper = env->geo.now;

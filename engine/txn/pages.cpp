@@ -121,7 +121,9 @@ Status PullGc(Txn* t, bool* got) {
   if (sizeof(GcRecordHeader) + size_t(count) * 8 > v.size) return EMDB_CORRUPTED;
   size_t old = t->reclaimed.size();
   t->reclaimed.resize(old + count);
-  std::memcpy(t->reclaimed.data() + old, v.data + sizeof(GcRecordHeader), size_t(count) * 8);
+  if (count != 0) {
+    std::memcpy(t->reclaimed.data() + old, v.data + sizeof(GcRecordHeader), size_t(count) * 8);
+  }
   for (size_t i = old; i < t->reclaimed.size(); i++) {
     if (t->reclaimed[i] < kNumMetas || t->reclaimed[i] >= t->next_pgno) return EMDB_CORRUPTED;
   }

@@ -437,7 +437,7 @@ static Status SaveGc(Txn* t) {
       size_t n = std::min(cap, list.size() - at);
       GcRecordHeader h{uint32_t(n), 0};
       std::memcpy(dst, &h, sizeof(h));
-      std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
+      if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
       std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (cap - n) * sizeof(pgno_t));
       at += n;
     }
