@@ -240,6 +240,22 @@ void FreeTxn(Txn* t) {
     tls.cached_txn = t;
     return;
   }
+  if (!t->rdonly() && t->parent == nullptr && t->child == nullptr) {
+    // Keep one write txn object (its vectors keep their capacity) for the next writer.
+    t->signature = kDeadSignature;
+    t->dirty.Clear();
+    t->loose.clear();
+    t->reclaimed.clear();
+    t->retired.clear();
+    t->created_dbis.clear();
+    t->cursors = nullptr;
+    t->userctx = nullptr;
+    t->flags = 0;
+    t->canary_set = t->steady_tried = t->gc_busy = false;
+    t->dirty_bytes = 0;
+    Txn* expected = nullptr;
+    if (env->spare_write.compare_exchange_strong(expected, t)) return;
+  }
   t->signature = kDeadSignature;
   delete static_cast<EMDB_txn*>(t);
 }
@@ -425,6 +441,7 @@ int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
     } else {
       env::Close(env);
     }
+    delete static_cast<EMDB_txn*>(env->spare_write.exchange(nullptr));
     env->signature = kDeadSignature;
     delete env;
     return 0;
@@ -868,7 +885,14 @@ int emdb_txn_begin_ex(EMDB_env* env, EMDB_txn* parent, EMDB_txn_flags_t flags, E
     if (parent == nullptr && env->writer_tid.load() == uint64_t(pthread_self())) {
       return int(EMDB_BUSY);  // this thread already runs the write txn
     }
-    EMDB_txn* t = new EMDB_txn();
+    EMDB_txn* t = nullptr;
+    if (parent == nullptr) t = static_cast<EMDB_txn*>(env->spare_write.exchange(nullptr));
+    if (t != nullptr) {
+      t->signature = kTxnSignature;
+      t->parent = t->child = nullptr;
+    } else {
+      t = new EMDB_txn();
+    }
     t->env = env;
     t->env_id = env->env_id;
     t->userctx = context;

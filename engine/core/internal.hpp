@@ -150,7 +150,11 @@ class DirtyTable {
     }
   }
   void Clear() {
-    slots_.assign(slots_.size(), Entry{});
+    if (slots_.size() > 4096) {
+      std::vector<Entry>().swap(slots_);  // a big txn's table is not kept for small ones
+    } else {
+      slots_.assign(slots_.size(), Entry{});
+    }
     count_ = 0;
   }
 
@@ -216,6 +220,15 @@ struct Env {
   std::atomic<int> live_txns{0};        // live write txns (top-level and nested)
   // Reader slots handed to threads (sticky mode); guarded by the API's registry mutex.
   std::vector<os::ReaderSlot*> issued_slots;
+
+  // What the writer last verified of each meta slot (guarded by the writer lock): a slot whose
+  // txnid copies and sign are unchanged keeps its verdict without a new checksum.
+  struct MetaSeen {
+    uint64_t txnid_a = 0, txnid_b = 0, sign = 0;
+    bool checked = false, valid = false;
+  } meta_seen[format::kNumMetas];
+  std::vector<uint8_t> meta_buf;  // the writer's meta page image (zero beyond the meta)
+  std::atomic<Txn*> spare_write{nullptr};  // a finished top-level write txn object, for reuse
 
   // Page buffer pool for dirty pages (single writer, no lock needed).
   std::vector<Page*> page_pool;

@@ -61,7 +61,12 @@ Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsi
     header_->magic = kLockMagic;
     header_->version = kLockVersion;
     header_->max_readers = max_readers;
-    return 0;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    int merr = pthread_mutex_init(&header_->writer, &ma);
+    pthread_mutexattr_destroy(&ma);
+    return merr;
   }
   if (fd < 0) return errno;
   fd_ = fd;
@@ -100,6 +105,13 @@ Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsi
   header_ = static_cast<LockHeader*>(m);
   slots_ = reinterpret_cast<ReaderSlot*>(static_cast<uint8_t*>(m) + kLockHeaderSize);
   if (initializer) {
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    int merr = pthread_mutex_init(&header_->writer, &ma);
+    pthread_mutexattr_destroy(&ma);
+    if (merr != 0) return merr;
     header_->magic = kLockMagic;
     header_->version = kLockVersion;
     header_->max_readers = max_readers_;
@@ -127,23 +139,19 @@ void LockFile::Close() {
 }
 
 Status LockFile::LockWriter(bool try_only) {
-  if (try_only) {
-    if (!writer_mu_.try_lock()) return EMDB_BUSY;
-  } else {
-    writer_mu_.lock();
+  int r = try_only ? pthread_mutex_trylock(&header_->writer) : pthread_mutex_lock(&header_->writer);
+  if (r == EOWNERDEAD) {
+    // The previous writer died holding the lock. Nothing it wrote is visible before its meta,
+    // and a meta is judged on its own (txnid copies, sign): the state is consistent.
+    EMDB_LOG_WARNING("the previous writer died; taking over the writer lock");
+    pthread_mutex_consistent(&header_->writer);
+    return 0;
   }
-  Status rc = LockRange(F_WRLCK, 0, !try_only);
-  if (rc != 0) {
-    writer_mu_.unlock();
-    return rc;
-  }
-  return 0;
+  if (r == EBUSY) return EMDB_BUSY;
+  return r;
 }
 
-void LockFile::UnlockWriter() {
-  UnlockRange(0);
-  writer_mu_.unlock();
-}
+void LockFile::UnlockWriter() { pthread_mutex_unlock(&header_->writer); }
 
 Status LockFile::AcquireSlot(ReaderSlot** out) {
   std::lock_guard<std::mutex> g(slot_mu_);

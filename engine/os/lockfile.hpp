@@ -5,7 +5,9 @@
 //   [0, 256)        LockHeader
 //   [256, ...)      ReaderSlot[max_readers], 64 bytes each (one cache line)
 // Locks (Linux open-file-description locks, released by the kernel when a process dies):
-//   byte 0: the writer lock (exclusive)       byte 1: reader-slot allocation
+//   the writer lock is a robust, process-shared pthread mutex in the header (no syscall when
+//   uncontended; the kernel hands it on with EOWNERDEAD when its owner dies)
+//   byte 1: reader-slot allocation
 //   byte 2: liveness — every user holds it shared; EXCLUSIVE mode and the lock-file
 //           initializer hold it exclusively.
 //
@@ -18,6 +20,7 @@
 //      So a writer that scans slots after a commit never misses a snapshot it must keep.
 #pragma once
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -31,7 +34,7 @@
 namespace emdb::os {
 
 inline constexpr uint64_t kLockMagic = 0x4b434c42444d45ull;  // "EMDBLCK"
-inline constexpr uint32_t kLockVersion = 1;
+inline constexpr uint32_t kLockVersion = 2;
 inline constexpr size_t kLockHeaderSize = 256;
 
 struct alignas(64) ReaderSlot {
@@ -57,7 +60,8 @@ struct LockHeader {
   std::atomic<uint64_t> unsync_bytes;  // bytes written since the last steady point
   std::atomic<uint64_t> last_sync_time;
   uint64_t bootid[2];
-  uint8_t pad[kLockHeaderSize - 72];
+  pthread_mutex_t writer;  // robust, process-shared
+  uint8_t pad[kLockHeaderSize - 72 - sizeof(pthread_mutex_t)];
 };
 static_assert(sizeof(LockHeader) == kLockHeaderSize);
 
@@ -107,7 +111,6 @@ class LockFile {
   LockHeader* header_ = nullptr;
   ReaderSlot* slots_ = nullptr;
   unsigned max_readers_ = 0;
-  std::mutex writer_mu_;
   std::mutex slot_mu_;
 };
 

@@ -23,6 +23,9 @@ Page* NewBuffer(Env* env, unsigned n) {
   bytes = (bytes + 63) & ~size_t(63);
   void* mem = std::aligned_alloc(64, bytes);
   EMDB_ENSURE(mem != nullptr);
+  // A fresh buffer is zeroed once, so no unrelated process memory ever reaches the file;
+  // pooled buffers only ever held pages of this database.
+  if (!(env->flags & EMDB_NOMEMINIT)) std::memset(mem, 0, bytes);
   Page* p = static_cast<Page*>(mem);
   p->large_count = n > 1 ? n : 0;
   return p;
@@ -201,7 +204,7 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     t->next_pgno += n;
   }
   Page* p = NewBuffer(env, n);
-  if (zero && !(env->flags & EMDB_NOMEMINIT)) std::memset(p, 0, size_t(n) * env->psize);
+  (void)zero;
   std::memset(p, 0, kPageHeaderSize);
   p->pgno = pg;
   p->txnid = t->txnid;

@@ -82,6 +82,34 @@ void PickMetas(const Env* env, int* head, int* steady) {
   }
 }
 
+void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids) {
+  *head = -1;
+  *steady = -1;
+  uint64_t ht = 0, st = 0;
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    const uint8_t* raw = PageData(env->MetaPage(i));
+    Env::MetaSeen& seen = env->meta_seen[i];
+    uint64_t a = Load64(raw), b = Load64(raw + kMetaTxnidB), sign = Load64(raw + kMetaSignedBytes);
+    if (!seen.checked || seen.txnid_a != a || seen.txnid_b != b || seen.sign != sign) {
+      seen.valid = MetaValid(env, DecodeMeta(raw));
+      seen.txnid_a = a;
+      seen.txnid_b = b;
+      seen.sign = sign;
+      seen.checked = true;
+    }
+    txnids[i] = seen.valid ? a : 0;
+    if (!seen.valid) continue;
+    if (a > ht) {
+      ht = a;
+      *head = int(i);
+    }
+    if (sign != kSignWeak && a > st) {
+      st = a;
+      *steady = int(i);
+    }
+  }
+}
+
 static bool ReadMeta(const Env* env, unsigned i, Meta* out) {
   const uint8_t* src = PageData(env->MetaPage(i));
   *out = DecodeMeta(src);
@@ -199,7 +227,8 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   }
   EMDB_TRY(env->lck.LockWriter((flags & EMDB_TXN_TRY) != 0));
   int head, steady;
-  PickMetas(env, &head, &steady);
+  uint64_t txnids[kNumMetas];
+  PickMetasLocked(env, &head, &steady, txnids);
   if (head < 0) {
     env->lck.UnlockWriter();
     return EMDB_CORRUPTED;
@@ -207,15 +236,8 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->meta = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
   uint64_t steady_txnid = steady >= 0 ? Load64(PageData(env->MetaPage(unsigned(steady)))) : 0;
   env->lck.header()->head_txnid.store(t->meta.txnid_a, std::memory_order_release);
-  // Another process may have grown the file.
-  uint64_t fsize = 0;
-  Status rc = env->file->Size(&fsize);
-  if (rc != 0) {
-    env->lck.UnlockWriter();
-    return rc;
-  }
-  uint64_t fpages = fsize / env->psize;
-  if (fpages > env->geo.now) env->geo.now = fpages;
+  // Another process may have grown the file (its commits record the size in the meta).
+  Status rc = 0;
   if (t->meta.geo.now > env->geo.now) env->geo.now = t->meta.geo.now;
   if (size_t(env->geo.now * env->psize) > env->map.mapped()) {
     rc = env->map.Extend(env->file->fd(), size_t(env->geo.now * env->psize),
@@ -399,30 +421,34 @@ static Status SaveGc(Txn* t) {
   if (t->retired.empty() && t->loose.empty() && t->reclaimed.empty()) return 0;
   t->gc_busy = true;
   const size_t cap = GcChunkCapacity(t->env);
-  const size_t bytes = sizeof(GcRecordHeader) + cap * sizeof(pgno_t);
   std::vector<pgno_t> list;
-  size_t reserved = 0;
+  std::vector<size_t> caps;  // capacity of each reserved chunk (full chunks, then a tail)
+  size_t total = 0;
   Status rc = EMDB_PROBLEM;
   uint8_t key[kGcKeySize];
   for (int iter = 0; iter < 100; iter++) {
     Merged(t, &list);
-    size_t need = (list.size() + cap - 1) / cap;
-    for (; reserved < need; reserved++) {
+    while (total < list.size()) {
+      // A little slack in the tail chunk absorbs the pages that reserving it retires.
+      size_t n = std::min(cap, list.size() - total + 4);
       Cursor c;
       bt::CursorInit(&c, t, kGcDbi);
-      GcKey(key, t->txnid, uint32_t(reserved));
+      GcKey(key, t->txnid, uint32_t(caps.size()));
       EMDB_val k{key, kGcKeySize};
-      EMDB_val v{nullptr, bytes};
+      EMDB_val v{nullptr, sizeof(GcRecordHeader) + n * sizeof(pgno_t)};
       rc = cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE);
       if (rc != 0) break;
+      caps.push_back(n);
+      total += n;
+      Merged(t, &list);
     }
-    if (reserved < need) break;
+    if (rc != 0 && total < list.size()) break;
     Merged(t, &list);
-    if (list.size() > reserved * cap) continue;
+    if (list.size() > total) continue;
     // Fill the chunks in place (their leaves are dirty in this txn).
     rc = 0;
     size_t at = 0;
-    for (size_t ch = 0; ch < reserved && rc == 0; ch++) {
+    for (size_t ch = 0; ch < caps.size() && rc == 0; ch++) {
       Cursor c;
       bt::CursorInit(&c, t, kGcDbi);
       GcKey(key, t->txnid, uint32_t(ch));
@@ -431,14 +457,16 @@ static Status SaveGc(Txn* t) {
       if (rc == 0 && !exact) rc = EMDB_PROBLEM;
       Slice kk, vv;
       if (rc == 0) rc = bt::Current(&c, &kk, &vv, nullptr);
-      if (rc == 0 && vv.size != bytes) rc = EMDB_PROBLEM;
+      if (rc == 0 && vv.size != sizeof(GcRecordHeader) + caps[ch] * sizeof(pgno_t)) {
+        rc = EMDB_PROBLEM;
+      }
       if (rc != 0) break;
       uint8_t* dst = const_cast<uint8_t*>(vv.data);
-      size_t n = std::min(cap, list.size() - at);
+      size_t n = std::min(caps[ch], list.size() - at);
       GcRecordHeader h{uint32_t(n), 0};
       std::memcpy(dst, &h, sizeof(h));
       if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
-      std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (cap - n) * sizeof(pgno_t));
+      std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (caps[ch] - n) * sizeof(pgno_t));
       at += n;
     }
     if (rc != 0) break;
@@ -574,20 +602,22 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   if (t->canary_set) m.canary[3] = t->txnid;
   m.sign = weak ? kSignWeak : MetaChecksum(m);
   int head, steady;
-  PickMetas(env, &head, &steady);
+  uint64_t txnids[kNumMetas];
+  PickMetasLocked(env, &head, &steady, txnids);
   int slot = -1;
   uint64_t best = ~uint64_t(0);
   for (int i = 0; i < int(kNumMetas); i++) {
     if (i == head || i == steady) continue;
-    Meta o = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
-    uint64_t tx = MetaValid(env, o) ? o.txnid_a : 0;
-    if (tx < best) {
-      best = tx;
+    if (txnids[i] < best) {
+      best = txnids[i];
       slot = i;
     }
   }
   EMDB_ENSURE(slot >= 0);
-  std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
+  std::vector<uint8_t>& page = env->meta_buf;
+  if (page.size() != std::max<size_t>(env->psize, kMinPageSize)) {
+    page.assign(std::max<size_t>(env->psize, kMinPageSize), 0);
+  }
   Page* mp = reinterpret_cast<Page*>(page.data());
   mp->pgno = pgno_t(slot);
   mp->txnid = t->txnid;
@@ -654,7 +684,8 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
 
 Status SteadyHead(Env* env) {
   int head, steady;
-  PickMetas(env, &head, &steady);
+  uint64_t txnids[kNumMetas];
+  PickMetasLocked(env, &head, &steady, txnids);
   if (head < 0) return EMDB_CORRUPTED;
   EMDB_TRY(FlushData(env));
   if (head != steady) {
@@ -681,7 +712,8 @@ Status SyncEnv(Env* env, bool force, bool nonblock) {
   if (env->writer_tid.load() == uint64_t(pthread_self())) return EMDB_BUSY;
   EMDB_TRY(env->lck.LockWriter(nonblock));
   int head, steady;
-  PickMetas(env, &head, &steady);
+  uint64_t txnids[kNumMetas];
+  PickMetasLocked(env, &head, &steady, txnids);
   Status rc;
   if (head >= 0 && head == steady && env->lck.header()->unsync_bytes.load() == 0) {
     rc = EMDB_RESULT_TRUE;  // nothing to flush

@@ -35,6 +35,9 @@ void ResetRead(Txn* t);
 // newest steady one (-1 if none).
 void PickMetas(const Env* env, int* head, int* steady);
 bool MetaValid(const Env* env, const Meta& m);
+// PickMetas for the holder of the writer lock, with the verdicts cached per slot; *txnids
+// receives each slot's txnid (0 when invalid).
+void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids);
 // Flushes everything and writes a steady meta if the newest is weak.
 [[nodiscard]] Status SyncEnv(Env* env, bool force, bool nonblock);
 // With the writer lock held: flushes the data and rewrites the newest meta as steady.
