@@ -299,7 +299,8 @@ const char* emdb_liberr2str(int errnum) noexcept {
     case EMDB_PAGE_NOTFOUND:
       return "EMDB_PAGE_NOTFOUND: A requested page was not found (corruption?)";
     case EMDB_CORRUPTED:
-      return "EMDB_CORRUPTED: The database is corrupted (a page has a wrong kind, bounds or number)";
+      return "EMDB_CORRUPTED: The database is corrupted (a page has a wrong kind, bounds or "
+             "number)";
     case EMDB_PANIC:
       return "EMDB_PANIC: The environment had a fatal error and must be reopened";
     case EMDB_VERSION_MISMATCH:
@@ -403,7 +404,8 @@ int emdb_env_open(EMDB_env* env, const char* pathname, EMDB_env_flags_t flags,
                          EMDB_NOMEMINIT | EMDB_COALESCE | EMDB_LIFORECLAIM | EMDB_PAGEPERTURB |
                          EMDB_NOMETASYNC | EMDB_UTTERLY_NOSYNC;
   if (unsigned(flags) & ~known) return EMDB_EINVAL;
-  if ((flags & EMDB_RDONLY) && (flags & (EMDB_WRITEMAP))) flags = EMDB_env_flags_t(flags & ~EMDB_WRITEMAP);
+  if ((flags & EMDB_RDONLY) && (flags & (EMDB_WRITEMAP)))
+    flags = EMDB_env_flags_t(flags & ~EMDB_WRITEMAP);
   return Guard([&] {
     int r = env::Open(env, pathname, unsigned(flags) | EMDB_LIFORECLAIM, mode);
     if (r == 0) {
@@ -617,8 +619,7 @@ int emdb_env_set_flags(EMDB_env* env, EMDB_env_flags_t flags, bool onoff) noexce
   int rc = CheckEnv(env, false);
   if (rc) return rc;
   const unsigned changeable = EMDB_NOMETASYNC | EMDB_UTTERLY_NOSYNC | EMDB_NOMEMINIT |
-                              EMDB_PAGEPERTURB | EMDB_COALESCE | EMDB_LIFORECLAIM |
-                              EMDB_VALIDATION;
+                              EMDB_PAGEPERTURB | EMDB_COALESCE | EMDB_LIFORECLAIM | EMDB_VALIDATION;
   if (unsigned(flags) & ~changeable) return EMDB_EINVAL;
   if (env->opened && env->write_txn != nullptr) return EMDB_BUSY;
   if (onoff) {
@@ -669,8 +670,7 @@ intptr_t emdb_limits_pgsize_max(void) noexcept { return EMDB_MAX_PAGESIZE; }
 
 intptr_t emdb_limits_keysize_max(intptr_t pagesize, EMDB_db_flags_t flags) noexcept {
   if (pagesize < 1) pagesize = 4096;
-  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
-      (pagesize & (pagesize - 1))) {
+  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE || (pagesize & (pagesize - 1))) {
     return -1;
   }
   return intptr_t(MaxKey(uint32_t(pagesize), flags));
@@ -678,8 +678,7 @@ intptr_t emdb_limits_keysize_max(intptr_t pagesize, EMDB_db_flags_t flags) noexc
 
 intptr_t emdb_limits_valsize_max(intptr_t pagesize, EMDB_db_flags_t flags) noexcept {
   if (pagesize < 1) pagesize = 4096;
-  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
-      (pagesize & (pagesize - 1))) {
+  if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE || (pagesize & (pagesize - 1))) {
     return -1;
   }
   return intptr_t(MaxVal(uint32_t(pagesize), flags));
@@ -1330,7 +1329,9 @@ int emdb_replace(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* new
       *old_data = present;
     }
     if (new_data == nullptr) {
-      return Poison(txn, cur::Del(&c, (dupsort && !select && (f & EMDB_ALLDUPS)) ? unsigned(EMDB_ALLDUPS) : 0u));
+      return Poison(
+          txn,
+          cur::Del(&c, (dupsort && !select && (f & EMDB_ALLDUPS)) ? unsigned(EMDB_ALLDUPS) : 0u));
     }
     return PutImpl(txn, dbi, &c, key, new_data, EMDB_put_flags_t(f | unsigned(EMDB_CURRENT)));
   });
@@ -1515,10 +1516,11 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
                   cursor->signature == kCursorSignature && cursor->txn != nullptr)) {
     const Txn* t = cursor->txn;
     const Env* e = t->env;
-    if (EMDB_LIKELY(t->signature == kTxnSignature &&
-                    !(t->flags & (EMDB_TXN_FINISHED | EMDB_TXN_ERROR | EMDB_TXN_HAS_CHILD)) &&
-                    !e->panic.load(std::memory_order_relaxed) && e->dbis[cursor->dbi].used &&
-                    ((e->flags & EMDB_NOSTICKYTHREADS) || pthread_equal(t->owner, pthread_self())))) {
+    if (EMDB_LIKELY(
+            t->signature == kTxnSignature &&
+            !(t->flags & (EMDB_TXN_FINISHED | EMDB_TXN_ERROR | EMDB_TXN_HAS_CHILD)) &&
+            !e->panic.load(std::memory_order_relaxed) && e->dbis[cursor->dbi].used &&
+            ((e->flags & EMDB_NOSTICKYTHREADS) || pthread_equal(t->owner, pthread_self())))) {
       int rc = cur::StepFast(cursor, key, data, opv == EMDB_NEXT);
       if (EMDB_LIKELY(rc != cur::kSlowPath)) return rc;
     }
@@ -1534,9 +1536,9 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
                                  (1u << EMDB_PREV_MULTIPLE) | (1u << EMDB_SET_LOWERBOUND) |
                                  (1u << EMDB_SET_UPPERBOUND);
   if (data == nullptr && ((kNeedData >> unsigned(op)) & 1u)) return EMDB_EINVAL;
-  if (key != nullptr && (op == EMDB_SET || op == EMDB_SET_KEY || op == EMDB_SET_RANGE ||
-                         op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE ||
-                         op == EMDB_SET_LOWERBOUND || op == EMDB_SET_UPPERBOUND)) {
+  if (key != nullptr &&
+      (op == EMDB_SET || op == EMDB_SET_KEY || op == EMDB_SET_RANGE || op == EMDB_GET_BOTH ||
+       op == EMDB_GET_BOTH_RANGE || op == EMDB_SET_LOWERBOUND || op == EMDB_SET_UPPERBOUND)) {
     rc = CheckKey(cursor->txn->env, cursor->txn->env->dbis[cursor->dbi], key);
     if (rc) return rc;
   }
@@ -1548,8 +1550,7 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
   bool dup_op = op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP ||
                 op == EMDB_PREV_DUP || op == EMDB_GET_BOTH || op == EMDB_GET_BOTH_RANGE;
   if (dup_op && !(cursor->tflags & EMDB_DUPSORT) &&
-      (op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP ||
-       op == EMDB_PREV_DUP)) {
+      (op == EMDB_FIRST_DUP || op == EMDB_LAST_DUP || op == EMDB_NEXT_DUP || op == EMDB_PREV_DUP)) {
     // libmdbx: on a non-DUPSORT table these move within the single value.
     if (op == EMDB_NEXT_DUP || op == EMDB_PREV_DUP) {
       if (!cur::IsPositioned(cursor)) return EMDB_EINVAL;

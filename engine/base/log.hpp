@@ -17,10 +17,10 @@ unsigned DebugFlags();
 
 }  // namespace emdb::log
 
-#define EMDB_LOG(level, ...)                                           \
-  do {                                                                 \
-    if ((level) <= ::emdb::log::Level())                               \
-      ::emdb::log::Log((level), __func__, __LINE__, __VA_ARGS__);      \
+#define EMDB_LOG(level, ...)                                      \
+  do {                                                            \
+    if ((level) <= ::emdb::log::Level())                          \
+      ::emdb::log::Log((level), __func__, __LINE__, __VA_ARGS__); \
   } while (0)
 #define EMDB_LOG_ERR(...) EMDB_LOG(EMDB_LOG_ERROR, __VA_ARGS__)
 #define EMDB_LOG_WARNING(...) EMDB_LOG(EMDB_LOG_WARN, __VA_ARGS__)

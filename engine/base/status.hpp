@@ -24,11 +24,11 @@ using Status = int;
 
 }  // namespace emdb
 
-#define EMDB_ENSURE(cond)                                           \
-  do {                                                              \
-    if (__builtin_expect(!(cond), 0)) {                             \
-      ::emdb::EnsureFailed(#cond, __FILE__, __LINE__);              \
-    }                                                               \
+#define EMDB_ENSURE(cond)                              \
+  do {                                                 \
+    if (__builtin_expect(!(cond), 0)) {                \
+      ::emdb::EnsureFailed(#cond, __FILE__, __LINE__); \
+    }                                                  \
   } while (0)
 
 #ifndef NDEBUG

@@ -315,9 +315,7 @@ Status Prev(Cursor* c) {
 static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize);
 
 Status Seek(Cursor* c, Slice key, bool* exact) { return SeekImpl(c, key, exact, true); }
-Status SeekForInsert(Cursor* c, Slice key, bool* exact) {
-  return SeekImpl(c, key, exact, false);
-}
+Status SeekForInsert(Cursor* c, Slice key, bool* exact) { return SeekImpl(c, key, exact, false); }
 
 static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize) {
   Page* p;
@@ -639,8 +637,7 @@ static Status SplitInsert(Cursor* c, int level, unsigned idx, const uint8_t* raw
   return SplitInsert(c, level - 1, pidx, bnode.data(), bsz, nullptr);
 }
 
-Status Insert(Cursor* c, Slice key, Slice data, uint16_t nflags, uint8_t** data_out,
-              bool* split) {
+Status Insert(Cursor* c, Slice key, Slice data, uint16_t nflags, uint8_t** data_out, bool* split) {
   Txn* t = c->txn;
   Env* env = t->env;
   *split = false;

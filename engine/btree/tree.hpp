@@ -85,9 +85,8 @@ inline Status CurrentFast(const Cursor* c, Slice* key, Slice* data, uint16_t* nf
       uint16_t off = format::SlotOffset(p, i);
       const uint8_t* n = format::PageData(p) + off;
       uint16_t f = format::NodeFlags(n);
-      if (EMDB_LIKELY((f & format::kNodeBig) == 0 &&
-                      size_t(off) + format::LeafNodeBytes(n) <=
-                          format::PageRoom(c->txn->env->psize))) {
+      if (EMDB_LIKELY((f & format::kNodeBig) == 0 && size_t(off) + format::LeafNodeBytes(n) <=
+                                                         format::PageRoom(c->txn->env->psize))) {
         *key = Slice(format::NodeKey(n), format::NodeKsize(n));
         *data = Slice(format::NodeData(n), format::NodeDsize(n));
         if (nflags) *nflags = f;

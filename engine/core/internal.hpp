@@ -59,8 +59,8 @@ inline constexpr unsigned kTableFlagsMask = EMDB_REVERSEKEY | EMDB_DUPSORT | EMD
 // Per-handle table description, shared by all transactions of the env.
 struct DbiInfo {
   bool used = false;
-  std::string name;       // binary name; empty for GC and MAIN
-  uint16_t flags = 0;     // table flags
+  std::string name;    // binary name; empty for GC and MAIN
+  uint16_t flags = 0;  // table flags
   CmpFn kcmp = CmpLex;
   CmpFn dcmp = CmpLex;
   uint32_t generation = 0;  // bumped when the slot is reused
@@ -80,7 +80,7 @@ struct DbState {
   TreeRecord rec;
   uint8_t state = 0;
   uint32_t generation = 0;
-  uint64_t mod = 0;  // bumped on every change; cursors compare it (T3)
+  uint64_t mod = 0;       // bumped on every change; cursors compare it (T3)
   uint8_t int_ksize = 0;  // INTEGERKEY: the key size of the table once known (4 or 8)
 };
 
@@ -202,11 +202,10 @@ struct Env {
   unsigned max_readers = 126;
   uint64_t opt_sync_bytes = 0, opt_sync_period = 0, opt_rp_augment_limit = 256 * 1024,
            opt_loose_limit = 64, opt_dp_reserve_limit = 1024, opt_txn_dp_limit = 65536,
-           opt_txn_dp_initial = 1024, opt_spill_max_denominator = 8,
-           opt_spill_min_denominator = 8, opt_spill_parent4child_denominator = 0,
-           opt_merge_threshold = 65536 / 4, opt_writethrough_threshold = 0,
-           opt_prefault_write = 0, opt_gc_time_limit = 0, opt_prefer_waf = 0,
-           opt_subpage_limit = 65535, opt_subpage_room_threshold = 0,
+           opt_txn_dp_initial = 1024, opt_spill_max_denominator = 8, opt_spill_min_denominator = 8,
+           opt_spill_parent4child_denominator = 0, opt_merge_threshold = 65536 / 4,
+           opt_writethrough_threshold = 0, opt_prefault_write = 0, opt_gc_time_limit = 0,
+           opt_prefer_waf = 0, opt_subpage_limit = 65535, opt_subpage_room_threshold = 0,
            opt_subpage_reserve_prereq = 0, opt_subpage_reserve_limit = 0;
   void* userctx = nullptr;
 
@@ -227,7 +226,7 @@ struct Env {
     uint64_t txnid_a = 0, txnid_b = 0, sign = 0;
     bool checked = false, valid = false;
   } meta_seen[format::kNumMetas];
-  std::vector<uint8_t> meta_buf;  // the writer's meta page image (zero beyond the meta)
+  std::vector<uint8_t> meta_buf;           // the writer's meta page image (zero beyond the meta)
   std::atomic<Txn*> spare_write{nullptr};  // a finished top-level write txn object, for reuse
 
   // Page buffer pool for dirty pages (single writer, no lock needed).
@@ -290,8 +289,8 @@ struct Cursor {
   CmpFn dcmp = CmpLex;         // DUPSORT value comparator
   uint16_t tflags = 0;         // table flags
   bool is_sub = false;
-  size_t subpage_size = 0;     // sub-cursor on an inline sub-page: its logical page size
-  Page* subpage = nullptr;     // sub-cursor on an inline sub-page: the page (see page.hpp)
+  size_t subpage_size = 0;  // sub-cursor on an inline sub-page: its logical page size
+  Page* subpage = nullptr;  // sub-cursor on an inline sub-page: the page (see page.hpp)
 
   // Position: pages and indexes from the root (level 0) to the leaf (level depth-1).
   Page* pg[format::kMaxDepth];

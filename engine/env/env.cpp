@@ -207,8 +207,8 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
     return rc;
   };
 
-  Status rc = env->lck.Open(env->lock_path, rdonly, (flags & EMDB_EXCLUSIVE) != 0,
-                            env->max_readers, mode);
+  Status rc =
+      env->lck.Open(env->lock_path, rdonly, (flags & EMDB_EXCLUSIVE) != 0, env->max_readers, mode);
   if (rc != 0) return fail(rc);
   env->max_readers = env->lck.max_readers();
 
@@ -269,8 +269,8 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
     return fail(EMDB_CORRUPTED);
   }
   // Geometry requested for an existing database: upper, growth step and shrink apply now.
-  if (!fresh && (env->req_upper >= 0 || env->req_grow >= 0 || env->req_shrink >= 0 ||
-                 env->req_lower >= 0)) {
+  if (!fresh &&
+      (env->req_upper >= 0 || env->req_grow >= 0 || env->req_shrink >= 0 || env->req_lower >= 0)) {
     Geometry g;
     rc = ResolveGeometry(env, uint32_t(ps), &g);
     if (rc != 0) return fail(rc);
@@ -321,8 +321,8 @@ void Close(Env* env) {
   env->page_pool.clear();
   if (env->ino != 0) {
     std::lock_guard<std::mutex> g(g_open_mu);
-    auto it = std::find(g_open_files.begin(), g_open_files.end(),
-                        std::make_pair(env->dev, env->ino));
+    auto it =
+        std::find(g_open_files.begin(), g_open_files.end(), std::make_pair(env->dev, env->ino));
     if (it != g_open_files.end()) g_open_files.erase(it);
     env->ino = 0;
   }
@@ -336,8 +336,7 @@ Status DbiOpen(Txn* t, const Slice* name, unsigned flags, EMDB_dbi* out) {
     DbState& s = t->dbs[kMainDbi];
     DbiInfo& info = env->dbis[kMainDbi];
     if (tflags != info.flags && !accede) {
-      if (s.rec.items == 0 && s.rec.root == kInvalidPgno && !t->rdonly() &&
-          (flags & EMDB_CREATE)) {
+      if (s.rec.items == 0 && s.rec.root == kInvalidPgno && !t->rdonly() && (flags & EMDB_CREATE)) {
         std::lock_guard<std::mutex> g(env->dbi_mu);
         info.flags = uint16_t(tflags);
         info.kcmp = KeyComparator(tflags);

@@ -37,13 +37,13 @@ using txnid_t = uint64_t;
 
 inline constexpr pgno_t kInvalidPgno = ~pgno_t(0);
 inline constexpr pgno_t kMaxPgno = (pgno_t(1) << 48) - 1;  // FROZEN: 48-bit child pointers
-inline constexpr uint32_t kNumMetas = 3;                    // FROZEN
-inline constexpr uint32_t kMagic = 0x42444d45u;             // FROZEN "EMDB" (LE bytes)
-inline constexpr uint32_t kFormatVersion = 1;               // FROZEN
+inline constexpr uint32_t kNumMetas = 3;                   // FROZEN
+inline constexpr uint32_t kMagic = 0x42444d45u;            // FROZEN "EMDB" (LE bytes)
+inline constexpr uint32_t kFormatVersion = 1;              // FROZEN
 inline constexpr uint32_t kMinPageSize = 256;
 inline constexpr uint32_t kMaxPageSize = 65536;
-inline constexpr uint64_t kSignWeak = 1;  // FROZEN: sign of a weak (unflushed) meta
-inline constexpr uint64_t kSignNone = 0;  // FROZEN: never valid as a steady sign
+inline constexpr uint64_t kSignWeak = 1;   // FROZEN: sign of a weak (unflushed) meta
+inline constexpr uint64_t kSignNone = 0;   // FROZEN: never valid as a steady sign
 inline constexpr unsigned kMaxDepth = 32;  // more than any tree can reach with 2+ keys/page
 
 // Page kinds (the `flags` field of the page header). FROZEN.
@@ -104,16 +104,16 @@ enum NodeFlags : uint16_t {
 
 // A table's (or sub-tree's) record. 64 bytes. FROZEN.
 struct TreeRecord {
-  uint16_t flags;         // table flags (EMDB_REVERSEKEY ... EMDB_REVERSEDUP)
-  uint16_t height;        // 0 = empty
-  uint32_t dupfix_size;   // DUPFIXED: value size (0 until known)
-  uint64_t root;          // root pgno, kInvalidPgno when empty
+  uint16_t flags;        // table flags (EMDB_REVERSEKEY ... EMDB_REVERSEDUP)
+  uint16_t height;       // 0 = empty
+  uint32_t dupfix_size;  // DUPFIXED: value size (0 until known)
+  uint64_t root;         // root pgno, kInvalidPgno when empty
   uint64_t branch_pages;
   uint64_t leaf_pages;
   uint64_t large_pages;
-  uint64_t items;         // key/value pairs (all duplicates counted)
-  uint64_t sequence;      // emdb_dbi_sequence
-  uint64_t mod_txnid;     // txn of the last change
+  uint64_t items;      // key/value pairs (all duplicates counted)
+  uint64_t sequence;   // emdb_dbi_sequence
+  uint64_t mod_txnid;  // txn of the last change
 };
 static_assert(sizeof(TreeRecord) == 64);
 static_assert(offsetof(TreeRecord, root) == 8);
@@ -145,11 +145,11 @@ struct Meta {
   uint32_t pagesize;
   Geometry geo;
   TreeRecord gc;
-  TreeRecord main;       // main.sequence is stored separately on disk
-  uint64_t next_pgno;    // first never-allocated page
-  uint64_t canary[4];    // x, y, z, v
-  uint64_t bootid[2];    // boot id of the committing system
-  uint64_t sign;         // kSignWeak, or the checksum of the encoded bytes [0, 208)
+  TreeRecord main;     // main.sequence is stored separately on disk
+  uint64_t next_pgno;  // first never-allocated page
+  uint64_t canary[4];  // x, y, z, v
+  uint64_t bootid[2];  // boot id of the committing system
+  uint64_t sign;       // kSignWeak, or the checksum of the encoded bytes [0, 208)
   uint64_t txnid_b;
 };
 

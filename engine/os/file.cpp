@@ -48,8 +48,8 @@ class PosixFile final : public File {
     } while (w < 0 && errno == EINTR);
     if (w < 0) {
       int e = errno;
-      EMDB_LOG_ERR("pwritev(%zu bytes at %llu) failed: errno %d", total,
-                   (unsigned long long)off, e);
+      EMDB_LOG_ERR("pwritev(%zu bytes at %llu) failed: errno %d", total, (unsigned long long)off,
+                   e);
       return e;
     }
     if (size_t(w) == total) return 0;

@@ -38,10 +38,10 @@ inline constexpr uint32_t kLockVersion = 2;
 inline constexpr size_t kLockHeaderSize = 256;
 
 struct alignas(64) ReaderSlot {
-  std::atomic<uint64_t> txnid;       // snapshot txnid, 0 when idle
-  std::atomic<uint32_t> pid;         // owner process, 0 when free
-  std::atomic<uint32_t> flags;       // reserved
-  std::atomic<uint64_t> tid;         // owner thread (pthread_t)
+  std::atomic<uint64_t> txnid;           // snapshot txnid, 0 when idle
+  std::atomic<uint32_t> pid;             // owner process, 0 when free
+  std::atomic<uint32_t> flags;           // reserved
+  std::atomic<uint64_t> tid;             // owner thread (pthread_t)
   std::atomic<uint64_t> snapshot_pages;  // next_pgno of the snapshot (space used)
   uint8_t pad[32];
 };
@@ -53,9 +53,9 @@ struct LockHeader {
   uint32_t version;
   uint32_t max_readers;
   uint32_t os_pagesize;
-  uint32_t env_mode;               // sync-mode flags of the first opener (ACCEDE rules)
-  std::atomic<uint64_t> head_txnid;  // txnid of the newest committed meta
-  std::atomic<uint32_t> readers_hwm; // slots [0, hwm) may be in use
+  uint32_t env_mode;                  // sync-mode flags of the first opener (ACCEDE rules)
+  std::atomic<uint64_t> head_txnid;   // txnid of the newest committed meta
+  std::atomic<uint32_t> readers_hwm;  // slots [0, hwm) may be in use
   std::atomic<uint32_t> reserved32;
   std::atomic<uint64_t> unsync_bytes;  // bytes written since the last steady point
   std::atomic<uint64_t> last_sync_time;

@@ -17,8 +17,8 @@ MapRegion::~MapRegion() {
 Status MapRegion::Reserve(size_t reserve_bytes) {
   size_t ps = SystemPageSize();
   reserve_bytes = (reserve_bytes + ps - 1) / ps * ps;
-  void* p = ::mmap(nullptr, reserve_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+  void* p =
+      ::mmap(nullptr, reserve_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     int e = errno;
     EMDB_LOG_ERR("cannot reserve %zu bytes of address space: errno %d", reserve_bytes, e);

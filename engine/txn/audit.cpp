@@ -70,7 +70,8 @@ struct Auditor {
           }
           Mark(lpg, lp->large_count ? lp->large_count : 1, owner, "large run");
         }
-        if ((f & kNodeTree) && (f & kNodeDup)) Tree(DecodeTree(NodeData(node)), false, owner, false);
+        if ((f & kNodeTree) && (f & kNodeDup))
+          Tree(DecodeTree(NodeData(node)), false, owner, false);
         if (main && (f & kNodeTree) && !(f & kNodeDup)) {
           TreeRecord r = DecodeTableRecord(NodeData(node));
           bool ds = (r.flags & EMDB_DUPSORT) != 0;

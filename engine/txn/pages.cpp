@@ -84,8 +84,8 @@ Status EnsureFileSize(Txn* t, pgno_t pages) {
   Env* env = t->env;
   if (pages <= env->geo.now) return 0;
   if (pages > env->geo.upper) {
-    EMDB_LOG(EMDB_LOG_NOTICE, "map full: need %llu pages, upper is %llu",
-             (unsigned long long)pages, (unsigned long long)env->geo.upper);
+    EMDB_LOG(EMDB_LOG_NOTICE, "map full: need %llu pages, upper is %llu", (unsigned long long)pages,
+             (unsigned long long)env->geo.upper);
     return EMDB_MAP_FULL;
   }
   uint64_t grow = env->geo.grow ? env->geo.grow : 1;

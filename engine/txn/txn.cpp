@@ -185,7 +185,8 @@ Status BeginRead(Env* env, Txn* t) {
   }
   const TreeRecord& prev_main = t->dbs.size() > kMainDbi ? t->dbs[kMainDbi].rec : t->meta.main;
   bool keep = t->dbs.size() > kMainDbi && prev_main.root == t->meta.main.root &&
-              prev_main.mod_txnid == t->meta.main.mod_txnid && prev_main.items == t->meta.main.items;
+              prev_main.mod_txnid == t->meta.main.mod_txnid &&
+              prev_main.items == t->meta.main.items;
   size_t need = size_t(t->meta.geo.now) * env->psize;
   if (need > env->map.mapped()) {
     EMDB_TRY(env->map.Extend(env->file->fd(), need, (env->flags & EMDB_WRITEMAP) != 0));
@@ -569,12 +570,14 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   Status rc = SaveTableRecords(t);
   if (rc == 0 && AuditEnabled()) {
     rc = Audit(t, {});
-    if (rc != 0) EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
+    if (rc != 0)
+      EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
   }
   if (rc == 0) rc = SaveGc(t);
   if (rc == 0 && AuditEnabled()) {
     rc = Audit(t, {});
-    if (rc != 0) EMDB_LOG_ERR("audit failed after the GC save of txn %llu", (unsigned long long)t->txnid);
+    if (rc != 0)
+      EMDB_LOG_ERR("audit failed after the GC save of txn %llu", (unsigned long long)t->txnid);
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (rc == 0) rc = WritePages(t);
@@ -584,8 +587,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   bool meta_sync = !weak && !(mode & EMDB_NOMETASYNC);
   if (rc == 0 && !weak) rc = FlushData(env);
   if (rc != 0) {
-    EMDB_LOG_ERR("commit of txn %llu failed before the meta: %d", (unsigned long long)t->txnid,
-                 rc);
+    EMDB_LOG_ERR("commit of txn %llu failed before the meta: %d", (unsigned long long)t->txnid, rc);
     Abort(t);
     return rc;
   }

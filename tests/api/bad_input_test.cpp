@@ -54,14 +54,16 @@ class BadInput : public EnvTest {
 
   // Checksum of the committed state, read by another thread (so a write txn may be open here).
   uint64_t committed_checksum() {
-    return std::async(std::launch::async, [this] {
-             EMDB_txn* r = nullptr;
-             if (emdb_txn_begin(env(), nullptr, EMDB_TXN_RDONLY, &r) != EMDB_SUCCESS) return 0ull;
-             int rc = 0;
-             const unsigned long long sum = checksum(r, dbis(), &rc);
-             emdb_txn_abort(r);
-             return rc == EMDB_SUCCESS ? sum : 0ull;
-           })
+    return std::async(std::launch::async,
+                      [this] {
+                        EMDB_txn* r = nullptr;
+                        if (emdb_txn_begin(env(), nullptr, EMDB_TXN_RDONLY, &r) != EMDB_SUCCESS)
+                          return 0ull;
+                        int rc = 0;
+                        const unsigned long long sum = checksum(r, dbis(), &rc);
+                        emdb_txn_abort(r);
+                        return rc == EMDB_SUCCESS ? sum : 0ull;
+                      })
         .get();
   }
 
@@ -99,20 +101,20 @@ class BadInput : public EnvTest {
 };
 
 // FAIL_RC(expected, txn_or_null, call): exact code, text noted, nothing changed.
-#define FAIL_RC(expected, txn, expr)                 \
-  do {                                               \
-    const int fail_rc_ = (expr);                     \
-    EXPECT_RC(expected, fail_rc_) << #expr;          \
-    note(fail_rc_);                                  \
-    expect_unchanged((txn), #expr);                  \
+#define FAIL_RC(expected, txn, expr)        \
+  do {                                      \
+    const int fail_rc_ = (expr);            \
+    EXPECT_RC(expected, fail_rc_) << #expr; \
+    note(fail_rc_);                         \
+    expect_unchanged((txn), #expr);         \
   } while (0)
 // FAIL_RC_IN(txn, call, codes...): where the code is not pinned down (each use says why).
-#define FAIL_RC_IN(txn, expr, ...)                   \
-  do {                                               \
-    const int fail_rc_ = (expr);                     \
-    EXPECT_RC_IN(fail_rc_, __VA_ARGS__) << #expr;    \
-    note(fail_rc_);                                  \
-    expect_unchanged((txn), #expr);                  \
+#define FAIL_RC_IN(txn, expr, ...)                \
+  do {                                            \
+    const int fail_rc_ = (expr);                  \
+    EXPECT_RC_IN(fail_rc_, __VA_ARGS__) << #expr; \
+    note(fail_rc_);                               \
+    expect_unchanged((txn), #expr);               \
   } while (0)
 
 TEST_F(BadInput, NullEnvironment) {
@@ -296,8 +298,8 @@ TEST_F(BadInput, EnvironmentNotOpen) {
   const char* path = nullptr;
   FAIL_RC_IN(nullptr, emdb_env_get_path(e, &path), EMDB_EPERM, EMDB_EINVAL);
   // A failed open leaves a handle that can only be closed (or opened again elsewhere).
-  EXPECT_RC(EMDB_ENOFILE, emdb_env_open(e, dir_->file("nothing/here").c_str(),
-                                        EMDB_ENV_DEFAULTS, 0644));
+  EXPECT_RC(EMDB_ENOFILE,
+            emdb_env_open(e, dir_->file("nothing/here").c_str(), EMDB_ENV_DEFAULTS, 0644));
   FAIL_RC_IN(nullptr, emdb_txn_begin(e, nullptr, EMDB_TXN_READWRITE, &t), EMDB_EPERM, EMDB_EINVAL);
   EXPECT_OK(owner.close());
 }
@@ -311,8 +313,8 @@ TEST_F(BadInput, BadFlagsAndOptions) {
     EMDB_env* e = nullptr;
     ASSERT_OK(emdb_env_create(&e));
     Env owner(e);
-    FAIL_RC(EMDB_EINVAL, nullptr, emdb_env_open(e, dir_->file("other").c_str(),
-                                                EMDB_env_flags_t(0x1), 0644));
+    FAIL_RC(EMDB_EINVAL, nullptr,
+            emdb_env_open(e, dir_->file("other").c_str(), EMDB_env_flags_t(0x1), 0644));
     // Page sizes that are not a power of two in [256, 65536].
     FAIL_RC(EMDB_EINVAL, nullptr, emdb_env_set_geometry(e, -1, -1, -1, -1, -1, 1000));
     FAIL_RC(EMDB_EINVAL, nullptr, emdb_env_set_geometry(e, -1, -1, -1, -1, -1, 128));
@@ -345,11 +347,11 @@ TEST_F(BadInput, BadFlagsAndOptions) {
   // Reset is for read-only txns.
   FAIL_RC(EMDB_EINVAL, w, emdb_txn_reset(w));
   EMDB_dbi dbi;
-  FAIL_RC(EMDB_EINVAL, w, emdb_dbi_open(w, "x", EMDB_db_flags_t(EMDB_CREATE | EMDB_DUPFIXED), &dbi));
-  FAIL_RC(EMDB_EINVAL, w, emdb_dbi_open(w, "x",
-                                        EMDB_db_flags_t(EMDB_CREATE | EMDB_REVERSEKEY |
-                                                        EMDB_INTEGERKEY),
-                                        &dbi));
+  FAIL_RC(EMDB_EINVAL, w,
+          emdb_dbi_open(w, "x", EMDB_db_flags_t(EMDB_CREATE | EMDB_DUPFIXED), &dbi));
+  FAIL_RC(EMDB_EINVAL, w,
+          emdb_dbi_open(w, "x", EMDB_db_flags_t(EMDB_CREATE | EMDB_REVERSEKEY | EMDB_INTEGERKEY),
+                        &dbi));
   Cursor c;
   ASSERT_OK(c.open(w, plain_));
   EMDB_val ck = V(key), cd = V0();
@@ -360,7 +362,8 @@ TEST_F(BadInput, BadFlagsAndOptions) {
   FAIL_RC(EMDB_EINVAL, w,
           emdb_cursor_put(c, &ck, &d, EMDB_put_flags_t(EMDB_CURRENT | EMDB_NOOVERWRITE)));
   d = V(value);
-  FAIL_RC(EMDB_EINVAL, w, emdb_cursor_put(c, &ck, &d, EMDB_put_flags_t(EMDB_CURRENT | EMDB_APPEND)));
+  FAIL_RC(EMDB_EINVAL, w,
+          emdb_cursor_put(c, &ck, &d, EMDB_put_flags_t(EMDB_CURRENT | EMDB_APPEND)));
   // The cursor is still where it was.
   EMDB_val gk = V0(), gd = V0();
   ASSERT_OK(emdb_cursor_get(c, &gk, &gd, EMDB_GET_CURRENT));
@@ -594,8 +597,7 @@ TEST_F(BadInput, CursorMisuse) {
              EMDB_NOTFOUND);
   FAIL_RC_IN(w, emdb_cursor_del(c, EMDB_CURRENT), EMDB_ENODATA, EMDB_EINVAL, EMDB_NOTFOUND);
   d = V(value);
-  FAIL_RC_IN(w, emdb_cursor_put(c, &k, &d, EMDB_CURRENT), EMDB_ENODATA, EMDB_EINVAL,
-             EMDB_NOTFOUND);
+  FAIL_RC_IN(w, emdb_cursor_put(c, &k, &d, EMDB_CURRENT), EMDB_ENODATA, EMDB_EINVAL, EMDB_NOTFOUND);
   // After running off the end.
   EMDB_val gk = V0(), gd = V0();
   ASSERT_OK(emdb_cursor_get(c, &gk, &gd, EMDB_LAST));

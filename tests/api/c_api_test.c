@@ -1,9 +1,8 @@
 /* c_api_test.c — the C API used from C99: create/open, tables, put/get, cursors, commit, reopen,
  * close. Returns 0 when every check passes, 1 otherwise (each failure is printed).
  * The database lives in a fresh directory under $TMPDIR (or /tmp), removed on success. */
-#include <emdb/emdb.h>
-
 #include <dirent.h>
+#include <emdb/emdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +11,22 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                            \
-    }                                                                        \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
-#define CHECK_RC(expected, expr)                                                         \
-  do {                                                                                   \
-    int rc_ = (expr);                                                                    \
-    if (rc_ != (expected)) {                                                             \
-      fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d\n", __FILE__, __LINE__,   \
-              #expr, rc_, emdb_strerror(rc_), (int)(expected));                          \
-      ++failures;                                                                        \
-    }                                                                                    \
+#define CHECK_RC(expected, expr)                                                                   \
+  do {                                                                                             \
+    int rc_ = (expr);                                                                              \
+    if (rc_ != (expected)) {                                                                       \
+      fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d\n", __FILE__, __LINE__, #expr, rc_, \
+              emdb_strerror(rc_), (int)(expected));                                                \
+      ++failures;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 static EMDB_val val_of(const char *s) {
@@ -66,8 +65,7 @@ static int open_env(EMDB_env **env, const char *path) {
   int rc = emdb_env_create(env);
   if (rc != EMDB_SUCCESS) return rc;
   rc = emdb_env_set_maxdbs(*env, 4);
-  if (rc == EMDB_SUCCESS)
-    rc = emdb_env_set_geometry(*env, -1, -1, (intptr_t)1 << 28, -1, -1, -1);
+  if (rc == EMDB_SUCCESS) rc = emdb_env_set_geometry(*env, -1, -1, (intptr_t)1 << 28, -1, -1, -1);
   if (rc == EMDB_SUCCESS) rc = emdb_env_open(*env, path, EMDB_ENV_DEFAULTS, 0644);
   if (rc != EMDB_SUCCESS) {
     emdb_env_close(*env);

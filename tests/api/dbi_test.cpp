@@ -193,13 +193,13 @@ TEST_F(DbiApi, InvalidFlagCombinations) {
   Txn t = write_txn();
   EMDB_dbi dbi;
   const unsigned bad[] = {
-      EMDB_DUPFIXED,                          // needs DUPSORT
-      EMDB_INTEGERDUP,                        // needs DUPSORT|DUPFIXED
-      EMDB_REVERSEDUP,                        // needs DUPSORT
-      EMDB_REVERSEKEY | EMDB_INTEGERKEY,      // two key orders
-      EMDB_DUPSORT | EMDB_INTEGERDUP,         // INTEGERDUP needs DUPFIXED
-      0x01,                                   // unknown bit
-      0x100,                                  // unknown bit
+      EMDB_DUPFIXED,                      // needs DUPSORT
+      EMDB_INTEGERDUP,                    // needs DUPSORT|DUPFIXED
+      EMDB_REVERSEDUP,                    // needs DUPSORT
+      EMDB_REVERSEKEY | EMDB_INTEGERKEY,  // two key orders
+      EMDB_DUPSORT | EMDB_INTEGERDUP,     // INTEGERDUP needs DUPFIXED
+      0x01,                               // unknown bit
+      0x100,                              // unknown bit
   };
   for (unsigned f : bad) {
     const std::string name = "x" + std::to_string(f);

@@ -228,8 +228,8 @@ TEST_F(Dupsort, CountAndDupPositionQueries) {
 
 // emdb_cursor_count is a query: the cursor stays where it was, for every next move.
 TEST_F(Dupsort, CountDoesNotMoveTheCursor) {
-  for (EMDB_cursor_op then : {EMDB_GET_CURRENT, EMDB_NEXT, EMDB_NEXT_DUP, EMDB_PREV,
-                              EMDB_LAST_DUP}) {
+  for (EMDB_cursor_op then :
+       {EMDB_GET_CURRENT, EMDB_NEXT, EMDB_NEXT_DUP, EMDB_PREV, EMDB_LAST_DUP}) {
     std::string k, v;
     ASSERT_OK(seek(EMDB_GET_BOTH, key(2), val(3), &k, &v));
     size_t n = 0;
@@ -458,7 +458,8 @@ TEST_F(DupFixed, MultipleGetsPageByPage) {
   }
   EXPECT_EQ(vals.size(), back.size()) << "chunk sizes (first to last): " << sizes;
   size_t first_diff = 0;
-  while (first_diff < vals.size() && first_diff < back.size() && vals[first_diff] == back[first_diff])
+  while (first_diff < vals.size() && first_diff < back.size() &&
+         vals[first_diff] == back[first_diff])
     ++first_diff;
   EXPECT_EQ(vals.size(), first_diff) << "backward pages differ at item " << first_diff
                                      << "; chunk sizes (first to last): " << sizes;

@@ -446,8 +446,8 @@ TEST_F(EnvApi, SyncAfterNoSyncCommit) {
   Txn t = write_txn();
   ASSERT_OK(put(t, main, "k", "v"));
   ASSERT_OK(t.commit());
-  EXPECT_OK(emdb_env_sync(env()));                     // something to flush
-  EXPECT_RC(EMDB_RESULT_TRUE, emdb_env_sync(env()));   // nothing left
+  EXPECT_OK(emdb_env_sync(env()));                    // something to flush
+  EXPECT_RC(EMDB_RESULT_TRUE, emdb_env_sync(env()));  // nothing left
   EXPECT_RC_IN(emdb_env_sync_ex(env(), false, true), EMDB_SUCCESS, EMDB_RESULT_TRUE);
 }
 

@@ -141,21 +141,21 @@ void counting_logger(EMDB_log_level_t, const char*, int, const char*, va_list) n
 }
 
 TEST(Debug, SetupDebugReturnsPreviousSettings) {
-  const int before = emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE,
-                                      EMDB_LOGGER_DONTCHANGE);
+  const int before =
+      emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE, EMDB_LOGGER_DONTCHANGE);
   ASSERT_GE(before, 0);
   const int level = before >> 16;
   EXPECT_GE(level, EMDB_LOG_FATAL);
   EXPECT_LE(level, EMDB_LOG_EXTRA);
   const int prev = emdb_setup_debug(EMDB_LOG_WARN, EMDB_DBG_DONTCHANGE, &counting_logger);
   EXPECT_EQ(before, prev);
-  const int now = emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE,
-                                   EMDB_LOGGER_DONTCHANGE);
+  const int now =
+      emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE, EMDB_LOGGER_DONTCHANGE);
   EXPECT_EQ(int(EMDB_LOG_WARN), now >> 16);
   // Restore the default logger and level.
   emdb_setup_debug(EMDB_log_level_t(level), EMDB_debug_flags_t(before & 0xffff), nullptr);
-  const int restored = emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE,
-                                        EMDB_LOGGER_DONTCHANGE);
+  const int restored =
+      emdb_setup_debug(EMDB_LOG_DONTCHANGE, EMDB_DBG_DONTCHANGE, EMDB_LOGGER_DONTCHANGE);
   EXPECT_EQ(before, restored);
 }
 

@@ -212,8 +212,8 @@ TEST_F(PutGet, AppendDup) {
   }();
   for (int k = 0; k < 50; ++k)
     for (int i = 0; i < 10; ++i)
-      ASSERT_OK(put(t, bulk, key_n(k), key_n(i, 3, "v"),
-                    EMDB_put_flags_t(EMDB_APPEND | EMDB_APPENDDUP)));
+      ASSERT_OK(
+          put(t, bulk, key_n(k), key_n(i, 3, "v"), EMDB_put_flags_t(EMDB_APPEND | EMDB_APPENDDUP)));
   EMDB_stat st;
   ASSERT_OK(emdb_dbi_stat(t, bulk, &st, sizeof st));
   EXPECT_EQ(500u, st.ms_entries);
@@ -524,8 +524,8 @@ TEST_F(PutGet, ReplaceSelectsOneDuplicate) {
   // ... or to delete.
   const std::string sel2 = "a";
   old = V(sel2);
-  ASSERT_OK(emdb_replace(t, dup_, &k, nullptr, &old,
-                         EMDB_put_flags_t(EMDB_CURRENT | EMDB_NOOVERWRITE)));
+  ASSERT_OK(
+      emdb_replace(t, dup_, &k, nullptr, &old, EMDB_put_flags_t(EMDB_CURRENT | EMDB_NOOVERWRITE)));
   EXPECT_EQ((std::vector<std::string>{"e", "z"}), dups(t, dup_, "k"));
   const std::string missing = "q";
   old = V(missing);

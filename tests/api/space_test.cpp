@@ -44,9 +44,8 @@ TEST_P(SpaceMode, RewritingTheSameDataDoesNotGrowTheFile) {
       ASSERT_GE(baseline, static_cast<long long>(kValues) * static_cast<long long>(kValueSize));
     }
     largest = std::max(largest, size_full);
-    ASSERT_LE(size_full, 2 * baseline)
-        << "round " << round << ": the file grew to " << size_full << " bytes, baseline "
-        << baseline;
+    ASSERT_LE(size_full, 2 * baseline) << "round " << round << ": the file grew to " << size_full
+                                       << " bytes, baseline " << baseline;
     // Spot-check the content of this round.
     {
       Txn r = read_txn();
@@ -78,9 +77,12 @@ INSTANTIATE_TEST_SUITE_P(SyncModes, SpaceMode,
                                            unsigned(EMDB_UTTERLY_NOSYNC)),
                          [](const auto& info) {
                            switch (info.param) {
-                             case EMDB_SAFE_NOSYNC: return std::string("SafeNoSync");
-                             case EMDB_UTTERLY_NOSYNC: return std::string("UtterlyNoSync");
-                             default: return std::string("Durable");
+                             case EMDB_SAFE_NOSYNC:
+                               return std::string("SafeNoSync");
+                             case EMDB_UTTERLY_NOSYNC:
+                               return std::string("UtterlyNoSync");
+                             default:
+                               return std::string("Durable");
                            }
                          });
 

@@ -406,8 +406,8 @@ TEST_F(TxnApi, TxnTryIsBusyWhileAnotherThreadWrites) {
   }
   release.set_value();
   holder.join();
-  ASSERT_OK(emdb_txn_begin(env(), nullptr, EMDB_txn_flags_t(EMDB_TXN_READWRITE | EMDB_TXN_TRY),
-                           &t));
+  ASSERT_OK(
+      emdb_txn_begin(env(), nullptr, EMDB_txn_flags_t(EMDB_TXN_READWRITE | EMDB_TXN_TRY), &t));
   Txn owner(t);
   std::string v;
   ASSERT_OK(get(t, main_, "holder", &v));

@@ -24,9 +24,9 @@
 //   --keep      keep the database directory even on success
 //   --avoid a,b skip operation families (also $EMDB_MODEL_AVOID), to look past a known bug:
 //               put_upsert put_nooverwrite put_nodupdata put_current put_alldups put_reserve
-//               append appenddup multiple get get_ex get_eq_great del_key del_pair del_value replace
-//               replace_select seek count bounds walk cursor_del cursor_put drop nested snapshot
-//               reopen. The default (nothing avoided) is what the test suite runs.
+//               append appenddup multiple get get_ex get_eq_great del_key del_pair del_value
+//               replace replace_select seek count bounds walk cursor_del cursor_put drop nested
+//               snapshot reopen. The default (nothing avoided) is what the test suite runs.
 //   --tables a,b only operate on these tables (plain rev int dup duprev dupfix intdup)
 //   --history N  how many of the last operations to print on a mismatch (default 24)
 // On a mismatch it prints the seed, the step, the operation, expected vs actual and the last
@@ -77,8 +77,8 @@ struct Cmp {
       case Order::Rev: {
         size_t i = a.size(), j = b.size();
         while (i && j) {
-          const int d = int(static_cast<unsigned char>(a[--i])) -
-                        int(static_cast<unsigned char>(b[--j]));
+          const int d =
+              int(static_cast<unsigned char>(a[--i])) - int(static_cast<unsigned char>(b[--j]));
           if (d) return d;
         }
         return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
@@ -344,12 +344,12 @@ struct ModelFailure {
 };
 
 const char* op_name(EMDB_cursor_op op) {
-  static const char* names[] = {"FIRST",        "FIRST_DUP",      "GET_BOTH",   "GET_BOTH_RANGE",
-                                "GET_CURRENT",  "GET_MULTIPLE",   "LAST",       "LAST_DUP",
-                                "NEXT",         "NEXT_DUP",       "NEXT_MULTIPLE", "NEXT_NODUP",
-                                "PREV",         "PREV_DUP",       "PREV_NODUP", "SET",
-                                "SET_KEY",      "SET_RANGE",      "PREV_MULTIPLE",
-                                "SET_LOWERBOUND", "SET_UPPERBOUND"};
+  static const char* names[] = {"FIRST",         "FIRST_DUP",    "GET_BOTH",      "GET_BOTH_RANGE",
+                                "GET_CURRENT",   "GET_MULTIPLE", "LAST",          "LAST_DUP",
+                                "NEXT",          "NEXT_DUP",     "NEXT_MULTIPLE", "NEXT_NODUP",
+                                "PREV",          "PREV_DUP",     "PREV_NODUP",    "SET",
+                                "SET_KEY",       "SET_RANGE",    "PREV_MULTIPLE", "SET_LOWERBOUND",
+                                "SET_UPPERBOUND"};
   return unsigned(op) < std::size(names) ? names[op] : "?";
 }
 
@@ -357,9 +357,8 @@ std::string flags_name(unsigned f) {
   if (f == 0) return "UPSERT";
   std::string s;
   const std::pair<unsigned, const char*> bits[] = {
-      {EMDB_NOOVERWRITE, "NOOVERWRITE"}, {EMDB_NODUPDATA, "NODUPDATA"},
-      {EMDB_CURRENT, "CURRENT"},         {EMDB_ALLDUPS, "ALLDUPS"},
-      {EMDB_RESERVE, "RESERVE"},         {EMDB_APPEND, "APPEND"},
+      {EMDB_NOOVERWRITE, "NOOVERWRITE"}, {EMDB_NODUPDATA, "NODUPDATA"}, {EMDB_CURRENT, "CURRENT"},
+      {EMDB_ALLDUPS, "ALLDUPS"},         {EMDB_RESERVE, "RESERVE"},     {EMDB_APPEND, "APPEND"},
       {EMDB_APPENDDUP, "APPENDDUP"},     {EMDB_MULTIPLE, "MULTIPLE"}};
   for (auto [b, n] : bits)
     if (f & b) s += (s.empty() ? "" : "|") + std::string(n);
@@ -411,16 +410,17 @@ class Runner {
       reopen("final reopen");
       close_env();
       std::fprintf(stderr,
-                   "model: OK seed=%" PRIu64 " pagesize=%ld ops=%" PRIu64
-                   " commits=%" PRIu64 " aborts=%" PRIu64 " nested=%" PRIu64
-                   " snapshots=%" PRIu64 " reopens=%" PRIu64 " full-walks=%" PRIu64 "\n",
+                   "model: OK seed=%" PRIu64 " pagesize=%ld ops=%" PRIu64 " commits=%" PRIu64
+                   " aborts=%" PRIu64 " nested=%" PRIu64 " snapshots=%" PRIu64 " reopens=%" PRIu64
+                   " full-walks=%" PRIu64 "\n",
                    seed_, long(pagesize_), ops_, stats_.commits, stats_.aborts, stats_.nested,
                    stats_.snapshots, stats_.reopens, stats_.walks);
       return true;
     } catch (const ModelFailure& f) {
       std::fprintf(stderr, "\n==== MODEL MISMATCH ====\n%s\n", f.message.c_str());
-      std::fprintf(stderr, "seed=%" PRIu64 " pagesize=%ld step=%" PRIu64 " of %" PRIu64
-                           " txn depth=%zu snapshots=%zu\n",
+      std::fprintf(stderr,
+                   "seed=%" PRIu64 " pagesize=%ld step=%" PRIu64 " of %" PRIu64
+                   " txn depth=%zu snapshots=%zu\n",
                    seed_, long(pagesize_), step_, ops_, txns_.size(), snaps_.size());
       std::fprintf(stderr, "last operations (oldest first):\n");
       for (const auto& s : history_) std::fprintf(stderr, "  %s\n", s.c_str());
@@ -486,8 +486,9 @@ class Runner {
     expect_rc(EMDB_SUCCESS, rc, "set_geometry");
     rc = emdb_env_set_maxdbs(env_, 16);
     expect_rc(EMDB_SUCCESS, rc, "set_maxdbs");
-    if (first) env_flags_ = EMDB_NOSTICKYTHREADS | EMDB_UTTERLY_NOSYNC |
-                            ((seed_ & 1) ? EMDB_LIFORECLAIM : 0);
+    if (first)
+      env_flags_ =
+          EMDB_NOSTICKYTHREADS | EMDB_UTTERLY_NOSYNC | ((seed_ & 1) ? EMDB_LIFORECLAIM : 0);
     rc = emdb_env_open(env_, (dir_ + "/db").c_str(), EMDB_env_flags_t(env_flags_), 0644);
     expect_rc(EMDB_SUCCESS, rc, "env_open");
     EMDB_envinfo info;
@@ -767,18 +768,17 @@ class Runner {
     while (i < expect.size() && i < got.size() && expect[i] == got[i]) ++i;
     std::ostringstream os;
     os << what << ": " << (backward ? "backward" : "forward") << " walk of " << kSpecs[t].name
-       << " differs at index " << i << " (model " << expect.size() << " pairs, db "
-       << got.size() << "): expected "
-       << (i < expect.size() ? pair_str(expect[i]) : std::string("<end>")) << ", got "
-       << (i < got.size() ? pair_str(got[i]) : std::string("<end>"));
+       << " differs at index " << i << " (model " << expect.size() << " pairs, db " << got.size()
+       << "): expected " << (i < expect.size() ? pair_str(expect[i]) : std::string("<end>"))
+       << ", got " << (i < got.size() ? pair_str(got[i]) : std::string("<end>"));
     if (i < expect.size() && i < got.size() && expect[i].first == got[i].first) {
       const std::string& a = expect[i].second;
       const std::string& b = got[i].second;
       size_t j = 0;
       while (j < a.size() && j < b.size() && a[j] == b[j]) ++j;
       os << "\n  same key; the values (" << a.size() << " and " << b.size()
-         << " bytes) first differ at byte " << j << ": expected "
-         << printable(a.substr(j, 16)) << ", got " << printable(b.substr(j, 16));
+         << " bytes) first differ at byte " << j << ": expected " << printable(a.substr(j, 16))
+         << ", got " << printable(b.substr(j, 16));
     }
     fail(os.str());
   }
@@ -825,7 +825,7 @@ class Runner {
     } else if (r < 30) {
       if (allowed("put_current")) return op_put(t, EMDB_CURRENT);
     } else if (r < 33) {
-      const unsigned f = !s.dup ? unsigned(EMDB_RESERVE)
+      const unsigned f = !s.dup   ? unsigned(EMDB_RESERVE)
                          : r < 32 ? unsigned(EMDB_ALLDUPS)
                                   : unsigned(EMDB_CURRENT | EMDB_ALLDUPS);
       if (allowed(s.dup ? "put_alldups" : "put_reserve")) return op_put(t, f);
@@ -875,7 +875,8 @@ class Runner {
     const bool has_key = m.has_key(key);
     if (flags & EMDB_RESERVE) {
       expect_rc(EMDB_SUCCESS, rc, desc);
-      if (d.iov_len != val.size() || (val.size() && !d.iov_base)) fail(desc + ": bad reserved space");
+      if (d.iov_len != val.size() || (val.size() && !d.iov_base))
+        fail(desc + ": bad reserved space");
       if (val.size()) std::memcpy(d.iov_base, val.data(), val.size());
       mut(t).set_plain(key, val);
       return;
@@ -943,8 +944,7 @@ class Runner {
       if (!above.empty()) key = key_at(t, above[rng_() % above.size()]);
     }
     // APPENDDUP (dupsort tables only) or APPEND.
-    const bool dupmode =
-        s.dup && !avoided("appenddup") && (avoided("append") || chance(2));
+    const bool dupmode = s.dup && !avoided("appenddup") && (avoided("append") || chance(2));
     std::string val = pick_value(t);
     if (dupmode && m.has_key(key) && chance(2)) {
       // A value above the key's largest one.
@@ -1022,8 +1022,7 @@ class Runner {
     EMDB_val data[2] = {V(aligned.data(), 4), V(nullptr, n)};
     const int rc = emdb_put(w(), dbi_[t], &k, data, EMDB_MULTIPLE);
     expect_rc(EMDB_SUCCESS, rc, desc);
-    if (data[1].iov_len != n)
-      fail(desc + ": wrote " + std::to_string(data[1].iov_len) + " items");
+    if (data[1].iov_len != n) fail(desc + ": wrote " + std::to_string(data[1].iov_len) + " items");
     for (const auto& v : vals) mut(t).add_dup(key, v);
   }
 
@@ -1050,8 +1049,8 @@ class Runner {
   void op_get_eq_great(size_t t) {
     const Spec& s = kSpecs[t];
     const std::string key = pick_key(t), val = pick_value(t);
-    const std::string desc = std::string("get_equal_or_great ") + s.name + " key=" +
-                             printable(key) + (s.dup ? " val=" + printable(val) : "");
+    const std::string desc = std::string("get_equal_or_great ") + s.name +
+                             " key=" + printable(key) + (s.dup ? " val=" + printable(val) : "");
     note(desc);
     EMDB_val k = V(key), d = V(val);
     const int rc = emdb_get_equal_or_great(w(), dbi_[t], &k, &d);
@@ -1130,7 +1129,9 @@ class Runner {
     const int mode = int(rng_() % 3);  // 0: update/insert, 1: delete, 2: NOOVERWRITE
     const std::string nv = pick_plain_value();
     const std::string desc = std::string("replace(") +
-                             (mode == 0 ? "update" : mode == 1 ? "delete" : "nooverwrite") +
+                             (mode == 0   ? "update"
+                              : mode == 1 ? "delete"
+                                          : "nooverwrite") +
                              ") " + s.name + " key=" + printable(key) + " val=" + printable(nv);
     note(desc);
     EMDB_val k = V(key), n = V(nv), old = V(buf.data(), buf.size());
@@ -1155,8 +1156,10 @@ class Runner {
       return;
     }
     expect_rc(EMDB_SUCCESS, rc, desc);
-    if (had) expect_eq(prev, S(old), desc + " (old value)");
-    else if (old.iov_len != 0) fail(desc + ": old_data not empty for a new key");
+    if (had)
+      expect_eq(prev, S(old), desc + " (old value)");
+    else if (old.iov_len != 0)
+      fail(desc + ": old_data not empty for a new key");
     mut(t).set_plain(key, nv);
   }
 
@@ -1203,8 +1206,8 @@ class Runner {
     const Spec& s = kSpecs[t];
     const Table& m = view(t);
     const std::string key = pick_key(t), val = pick_value(t);
-    std::string desc = std::string("seek ") + s.name + " key=" + printable(key) +
-                       " val=" + printable(val);
+    std::string desc =
+        std::string("seek ") + s.name + " key=" + printable(key) + " val=" + printable(val);
     note(desc);
     const uint64_t which = rng_() % (s.dup ? 5 : 3);
     static const char* const which_name[] = {"SET_RANGE", "SET_KEY", "SET", "GET_BOTH",
@@ -1265,8 +1268,8 @@ class Runner {
       if (want && exact) want = m.move(*want, Table::Move::Next);
       want_rc = EMDB_SUCCESS;
     }
-    const auto pos = seek_check(c, t, upper ? EMDB_SET_UPPERBOUND : EMDB_SET_LOWERBOUND, key,
-                                val, want, want_rc, desc);
+    const auto pos = seek_check(c, t, upper ? EMDB_SET_UPPERBOUND : EMDB_SET_LOWERBOUND, key, val,
+                                want, want_rc, desc);
     if (pos) walk_from(c, t, *pos, 1 + rng_() % 4, desc);
     emdb_cursor_close(c);
   }
@@ -1274,8 +1277,8 @@ class Runner {
   // The values of a key in the model and in the db (for failure messages).
   std::string describe_key(size_t t, const std::string& key) {
     const Table& m = view(t);
-    std::string out = "\n  model values of " + printable(key) + " (" +
-                      std::to_string(m.nvals(key)) + "):";
+    std::string out =
+        "\n  model values of " + printable(key) + " (" + std::to_string(m.nvals(key)) + "):";
     if (kSpecs[t].dup && m.has_key(key)) {
       size_t n = 0;
       for (const auto& v : *m.dup.at(key)) {
@@ -1309,10 +1312,14 @@ class Runner {
   void walk_from(EMDB_cursor* c, size_t t, Pair pos, size_t steps, const std::string& desc) {
     const Table& m = view(t);
     static const std::pair<EMDB_cursor_op, Table::Move> moves[] = {
-        {EMDB_NEXT, Table::Move::Next},          {EMDB_PREV, Table::Move::Prev},
-        {EMDB_NEXT_NODUP, Table::Move::NextNodup}, {EMDB_PREV_NODUP, Table::Move::PrevNodup},
-        {EMDB_NEXT_DUP, Table::Move::NextDup},   {EMDB_PREV_DUP, Table::Move::PrevDup},
-        {EMDB_FIRST_DUP, Table::Move::FirstDup}, {EMDB_LAST_DUP, Table::Move::LastDup}};
+        {EMDB_NEXT, Table::Move::Next},
+        {EMDB_PREV, Table::Move::Prev},
+        {EMDB_NEXT_NODUP, Table::Move::NextNodup},
+        {EMDB_PREV_NODUP, Table::Move::PrevNodup},
+        {EMDB_NEXT_DUP, Table::Move::NextDup},
+        {EMDB_PREV_DUP, Table::Move::PrevDup},
+        {EMDB_FIRST_DUP, Table::Move::FirstDup},
+        {EMDB_LAST_DUP, Table::Move::LastDup}};
     std::string trail;  // the moves made so far, for the failure message
     for (size_t i = 0; i < steps; ++i) {
       const bool current = chance(8);
@@ -1353,15 +1360,15 @@ class Runner {
   void op_walk(size_t t) {
     const Table& m = view(t);
     const bool from_end = chance(2);
-    const std::string desc = std::string("walk from ") + (from_end ? "LAST " : "FIRST ") +
-                             kSpecs[t].name;
+    const std::string desc =
+        std::string("walk from ") + (from_end ? "LAST " : "FIRST ") + kSpecs[t].name;
     note(desc);
     EMDB_cursor* c = open_cursor(t, desc);
     const auto all = m.flatten();
     std::optional<Pair> want;
     if (!all.empty()) want = from_end ? all.back() : all.front();
-    const auto pos = seek_check(c, t, from_end ? EMDB_LAST : EMDB_FIRST, "", "", want,
-                                EMDB_SUCCESS, desc);
+    const auto pos =
+        seek_check(c, t, from_end ? EMDB_LAST : EMDB_FIRST, "", "", want, EMDB_SUCCESS, desc);
     if (pos) walk_from(c, t, *pos, 4 + rng_() % 24, desc);
     emdb_cursor_close(c);
   }
@@ -1372,8 +1379,8 @@ class Runner {
     if (!p) return;
     const bool alldups = s.dup && chance(3);
     focus(t, p->first);
-    const std::string desc = std::string("cursor_del") + (alldups ? "(ALLDUPS) " : " ") +
-                             s.name + " at " + pair_str(p);
+    const std::string desc =
+        std::string("cursor_del") + (alldups ? "(ALLDUPS) " : " ") + s.name + " at " + pair_str(p);
     note(desc);
     EMDB_cursor* c = open_cursor(t, desc);
     seek_check(c, t, s.dup ? EMDB_GET_BOTH : EMDB_SET_KEY, p->first, p->second, p, EMDB_SUCCESS,
@@ -1482,7 +1489,7 @@ class Runner {
 
  public:
   std::vector<size_t> tables_ = {0, 1, 2, 3, 4, 5, 6};  // tables the operations pick from
-  size_t history_limit_ = 24;                        // operations shown on a mismatch
+  size_t history_limit_ = 24;                           // operations shown on a mismatch
 };
 
 std::set<std::string> split_list(const std::string& text) {

@@ -35,8 +35,8 @@ namespace emdb_test {
 inline ::testing::AssertionResult RcEq(const char*, const char* expr_text, int expected,
                                        int actual) {
   if (expected == actual) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << expr_text << " returned " << rc_name(actual)
-                                       << ", expected " << rc_name(expected);
+  return ::testing::AssertionFailure()
+         << expr_text << " returned " << rc_name(actual) << ", expected " << rc_name(expected);
 }
 
 struct RcSet {
@@ -50,8 +50,8 @@ inline ::testing::AssertionResult RcIn(const char*, const char* expr_text, const
     if (c == actual) return ::testing::AssertionSuccess();
   std::string names;
   for (int c : set.codes) names += rc_name(c) + " ";
-  return ::testing::AssertionFailure() << expr_text << " returned " << rc_name(actual)
-                                       << ", expected one of " << names;
+  return ::testing::AssertionFailure()
+         << expr_text << " returned " << rc_name(actual) << ", expected one of " << names;
 }
 
 class EnvTest : public ::testing::Test {
@@ -100,8 +100,8 @@ class EnvTest : public ::testing::Test {
   EMDB_dbi table(const char* name, unsigned flags = 0) {
     EMDB_dbi dbi = 0;
     const int rc = create_table(env_.get(), name, flags, &dbi);
-    EXPECT_EQ(EMDB_SUCCESS, rc) << "create_table(" << (name ? name : "<main>") << "): "
-                                << rc_name(rc);
+    EXPECT_EQ(EMDB_SUCCESS, rc) << "create_table(" << (name ? name : "<main>")
+                                << "): " << rc_name(rc);
     return dbi;
   }
 

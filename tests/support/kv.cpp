@@ -78,57 +78,158 @@ std::string printable(const std::string& s, size_t max) {
 std::string rc_name(int rc) {
   const char* n = nullptr;
   switch (rc) {
-    case EMDB_SUCCESS: n = "EMDB_SUCCESS"; break;
-    case EMDB_RESULT_TRUE: n = "EMDB_RESULT_TRUE"; break;
-    case EMDB_KEYEXIST: n = "EMDB_KEYEXIST"; break;
-    case EMDB_NOTFOUND: n = "EMDB_NOTFOUND"; break;
-    case EMDB_PAGE_NOTFOUND: n = "EMDB_PAGE_NOTFOUND"; break;
-    case EMDB_CORRUPTED: n = "EMDB_CORRUPTED"; break;
-    case EMDB_PANIC: n = "EMDB_PANIC"; break;
-    case EMDB_VERSION_MISMATCH: n = "EMDB_VERSION_MISMATCH"; break;
-    case EMDB_INVALID: n = "EMDB_INVALID"; break;
-    case EMDB_MAP_FULL: n = "EMDB_MAP_FULL"; break;
-    case EMDB_DBS_FULL: n = "EMDB_DBS_FULL"; break;
-    case EMDB_READERS_FULL: n = "EMDB_READERS_FULL"; break;
-    case EMDB_TXN_FULL: n = "EMDB_TXN_FULL"; break;
-    case EMDB_CURSOR_FULL: n = "EMDB_CURSOR_FULL"; break;
-    case EMDB_PAGE_FULL: n = "EMDB_PAGE_FULL"; break;
-    case EMDB_UNABLE_EXTEND_MAPSIZE: n = "EMDB_UNABLE_EXTEND_MAPSIZE"; break;
-    case EMDB_INCOMPATIBLE: n = "EMDB_INCOMPATIBLE"; break;
-    case EMDB_BAD_RSLOT: n = "EMDB_BAD_RSLOT"; break;
-    case EMDB_BAD_TXN: n = "EMDB_BAD_TXN"; break;
-    case EMDB_BAD_VALSIZE: n = "EMDB_BAD_VALSIZE"; break;
-    case EMDB_BAD_DBI: n = "EMDB_BAD_DBI"; break;
-    case EMDB_PROBLEM: n = "EMDB_PROBLEM"; break;
-    case EMDB_BUSY: n = "EMDB_BUSY"; break;
-    case EMDB_EMULTIVAL: n = "EMDB_EMULTIVAL"; break;
-    case EMDB_EBADSIGN: n = "EMDB_EBADSIGN"; break;
-    case EMDB_WANNA_RECOVERY: n = "EMDB_WANNA_RECOVERY"; break;
-    case EMDB_EKEYMISMATCH: n = "EMDB_EKEYMISMATCH"; break;
-    case EMDB_TOO_LARGE: n = "EMDB_TOO_LARGE"; break;
-    case EMDB_THREAD_MISMATCH: n = "EMDB_THREAD_MISMATCH"; break;
-    case EMDB_TXN_OVERLAPPING: n = "EMDB_TXN_OVERLAPPING"; break;
-    case EMDB_BACKLOG_DEPLETED: n = "EMDB_BACKLOG_DEPLETED"; break;
-    case EMDB_DUPLICATED_CLK: n = "EMDB_DUPLICATED_CLK"; break;
-    case EMDB_DANGLING_DBI: n = "EMDB_DANGLING_DBI"; break;
-    case EMDB_OUSTED: n = "EMDB_OUSTED"; break;
-    case EMDB_MVCC_RETARDED: n = "EMDB_MVCC_RETARDED"; break;
-    case ENODATA: n = "ENODATA"; break;
-    case EINVAL: n = "EINVAL"; break;
-    case EACCES: n = "EACCES"; break;
-    case ENOMEM: n = "ENOMEM"; break;
-    case EROFS: n = "EROFS"; break;
-    case ENOSYS: n = "ENOSYS"; break;
-    case EIO: n = "EIO"; break;
-    case EPERM: n = "EPERM"; break;
-    case EINTR: n = "EINTR"; break;
-    case ENOENT: n = "ENOENT"; break;
-    case ENOTBLK: n = "ENOTBLK"; break;
-    case EDEADLK: n = "EDEADLK"; break;
-    case EEXIST: n = "EEXIST"; break;
-    case ENOSPC: n = "ENOSPC"; break;
-    case EAGAIN: n = "EAGAIN"; break;
-    default: break;
+    case EMDB_SUCCESS:
+      n = "EMDB_SUCCESS";
+      break;
+    case EMDB_RESULT_TRUE:
+      n = "EMDB_RESULT_TRUE";
+      break;
+    case EMDB_KEYEXIST:
+      n = "EMDB_KEYEXIST";
+      break;
+    case EMDB_NOTFOUND:
+      n = "EMDB_NOTFOUND";
+      break;
+    case EMDB_PAGE_NOTFOUND:
+      n = "EMDB_PAGE_NOTFOUND";
+      break;
+    case EMDB_CORRUPTED:
+      n = "EMDB_CORRUPTED";
+      break;
+    case EMDB_PANIC:
+      n = "EMDB_PANIC";
+      break;
+    case EMDB_VERSION_MISMATCH:
+      n = "EMDB_VERSION_MISMATCH";
+      break;
+    case EMDB_INVALID:
+      n = "EMDB_INVALID";
+      break;
+    case EMDB_MAP_FULL:
+      n = "EMDB_MAP_FULL";
+      break;
+    case EMDB_DBS_FULL:
+      n = "EMDB_DBS_FULL";
+      break;
+    case EMDB_READERS_FULL:
+      n = "EMDB_READERS_FULL";
+      break;
+    case EMDB_TXN_FULL:
+      n = "EMDB_TXN_FULL";
+      break;
+    case EMDB_CURSOR_FULL:
+      n = "EMDB_CURSOR_FULL";
+      break;
+    case EMDB_PAGE_FULL:
+      n = "EMDB_PAGE_FULL";
+      break;
+    case EMDB_UNABLE_EXTEND_MAPSIZE:
+      n = "EMDB_UNABLE_EXTEND_MAPSIZE";
+      break;
+    case EMDB_INCOMPATIBLE:
+      n = "EMDB_INCOMPATIBLE";
+      break;
+    case EMDB_BAD_RSLOT:
+      n = "EMDB_BAD_RSLOT";
+      break;
+    case EMDB_BAD_TXN:
+      n = "EMDB_BAD_TXN";
+      break;
+    case EMDB_BAD_VALSIZE:
+      n = "EMDB_BAD_VALSIZE";
+      break;
+    case EMDB_BAD_DBI:
+      n = "EMDB_BAD_DBI";
+      break;
+    case EMDB_PROBLEM:
+      n = "EMDB_PROBLEM";
+      break;
+    case EMDB_BUSY:
+      n = "EMDB_BUSY";
+      break;
+    case EMDB_EMULTIVAL:
+      n = "EMDB_EMULTIVAL";
+      break;
+    case EMDB_EBADSIGN:
+      n = "EMDB_EBADSIGN";
+      break;
+    case EMDB_WANNA_RECOVERY:
+      n = "EMDB_WANNA_RECOVERY";
+      break;
+    case EMDB_EKEYMISMATCH:
+      n = "EMDB_EKEYMISMATCH";
+      break;
+    case EMDB_TOO_LARGE:
+      n = "EMDB_TOO_LARGE";
+      break;
+    case EMDB_THREAD_MISMATCH:
+      n = "EMDB_THREAD_MISMATCH";
+      break;
+    case EMDB_TXN_OVERLAPPING:
+      n = "EMDB_TXN_OVERLAPPING";
+      break;
+    case EMDB_BACKLOG_DEPLETED:
+      n = "EMDB_BACKLOG_DEPLETED";
+      break;
+    case EMDB_DUPLICATED_CLK:
+      n = "EMDB_DUPLICATED_CLK";
+      break;
+    case EMDB_DANGLING_DBI:
+      n = "EMDB_DANGLING_DBI";
+      break;
+    case EMDB_OUSTED:
+      n = "EMDB_OUSTED";
+      break;
+    case EMDB_MVCC_RETARDED:
+      n = "EMDB_MVCC_RETARDED";
+      break;
+    case ENODATA:
+      n = "ENODATA";
+      break;
+    case EINVAL:
+      n = "EINVAL";
+      break;
+    case EACCES:
+      n = "EACCES";
+      break;
+    case ENOMEM:
+      n = "ENOMEM";
+      break;
+    case EROFS:
+      n = "EROFS";
+      break;
+    case ENOSYS:
+      n = "ENOSYS";
+      break;
+    case EIO:
+      n = "EIO";
+      break;
+    case EPERM:
+      n = "EPERM";
+      break;
+    case EINTR:
+      n = "EINTR";
+      break;
+    case ENOENT:
+      n = "ENOENT";
+      break;
+    case ENOTBLK:
+      n = "ENOTBLK";
+      break;
+    case EDEADLK:
+      n = "EDEADLK";
+      break;
+    case EEXIST:
+      n = "EEXIST";
+      break;
+    case ENOSPC:
+      n = "ENOSPC";
+      break;
+    case EAGAIN:
+      n = "EAGAIN";
+      break;
+    default:
+      break;
   }
   return std::string(n ? n : "rc") + "(" + std::to_string(rc) + ")";
 }

@@ -22,13 +22,13 @@
 #ifndef EMDB_H
 #define EMDB_H
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <errno.h>
-#include <pthread.h>
 #ifndef __cplusplus
 #include <stdbool.h>
 #endif
@@ -82,22 +82,22 @@ typedef struct iovec EMDB_val;
  * Environment flags */
 typedef enum EMDB_env_flags {
   EMDB_ENV_DEFAULTS = 0,
-  EMDB_VALIDATION = 0x00002000,     /**< extra validation of pages read from the file */
-  EMDB_NOSUBDIR = 0x4000,           /**< the path is the data file, not a directory */
-  EMDB_RDONLY = 0x20000,            /**< read-only environment */
-  EMDB_EXCLUSIVE = 0x400000,        /**< one process only */
-  EMDB_ACCEDE = 0x40000000,         /**< accept the modes of an environment already in use */
-  EMDB_WRITEMAP = 0x80000,          /**< write through a writable memory map */
-  EMDB_NOSTICKYTHREADS = 0x200000,  /**< transactions are not bound to threads */
+  EMDB_VALIDATION = 0x00002000,    /**< extra validation of pages read from the file */
+  EMDB_NOSUBDIR = 0x4000,          /**< the path is the data file, not a directory */
+  EMDB_RDONLY = 0x20000,           /**< read-only environment */
+  EMDB_EXCLUSIVE = 0x400000,       /**< one process only */
+  EMDB_ACCEDE = 0x40000000,        /**< accept the modes of an environment already in use */
+  EMDB_WRITEMAP = 0x80000,         /**< write through a writable memory map */
+  EMDB_NOSTICKYTHREADS = 0x200000, /**< transactions are not bound to threads */
   EMDB_NOTLS = EMDB_NOSTICKYTHREADS,
-  EMDB_NORDAHEAD = 0x800000,        /**< no OS readahead on the map */
-  EMDB_NOMEMINIT = 0x1000000,       /**< do not zero the unused tail of new pages */
-  EMDB_COALESCE = 0x2000000,        /**< accepted for compatibility; always on */
-  EMDB_LIFORECLAIM = 0x4000000,     /**< reuse the newest reclaimable pages first */
-  EMDB_PAGEPERTURB = 0x8000000,     /**< fill freed pages with garbage (debug) */
-  EMDB_SYNC_DURABLE = 0,            /**< flush data, then meta, at every commit (default) */
-  EMDB_NOMETASYNC = 0x40000,        /**< defer the meta flush to the next flush */
-  EMDB_SAFE_NOSYNC = 0x10000,       /**< no flush at commit; weak points, steady kept */
+  EMDB_NORDAHEAD = 0x800000,    /**< no OS readahead on the map */
+  EMDB_NOMEMINIT = 0x1000000,   /**< do not zero the unused tail of new pages */
+  EMDB_COALESCE = 0x2000000,    /**< accepted for compatibility; always on */
+  EMDB_LIFORECLAIM = 0x4000000, /**< reuse the newest reclaimable pages first */
+  EMDB_PAGEPERTURB = 0x8000000, /**< fill freed pages with garbage (debug) */
+  EMDB_SYNC_DURABLE = 0,        /**< flush data, then meta, at every commit (default) */
+  EMDB_NOMETASYNC = 0x40000,    /**< defer the meta flush to the next flush */
+  EMDB_SAFE_NOSYNC = 0x10000,   /**< no flush at commit; weak points, steady kept */
   EMDB_MAPASYNC = EMDB_SAFE_NOSYNC,
   EMDB_UTTERLY_NOSYNC = EMDB_SAFE_NOSYNC | 0x100000 /**< no flush, no steady guarantee */
 } EMDB_env_flags_t;
@@ -108,7 +108,7 @@ typedef enum EMDB_txn_flags {
   EMDB_TXN_READWRITE = 0,
   EMDB_TXN_RDONLY = EMDB_RDONLY,
   EMDB_TXN_RDONLY_PREPARE = EMDB_RDONLY | EMDB_NOMEMINIT,
-  EMDB_TXN_TRY = 0x10000000,        /**< return EMDB_BUSY instead of waiting for the writer lock */
+  EMDB_TXN_TRY = 0x10000000, /**< return EMDB_BUSY instead of waiting for the writer lock */
   EMDB_TXN_NOMETASYNC = EMDB_NOMETASYNC,
   EMDB_TXN_NOSYNC = EMDB_SAFE_NOSYNC,
   /* state flags, returned by emdb_txn_flags() */
@@ -128,13 +128,13 @@ typedef enum EMDB_txn_flags {
  * Table (dbi) flags */
 typedef enum EMDB_db_flags {
   EMDB_DB_DEFAULTS = 0,
-  EMDB_REVERSEKEY = 0x02,  /**< keys compared from the last byte to the first */
-  EMDB_DUPSORT = 0x04,     /**< many sorted values per key */
-  EMDB_INTEGERKEY = 0x08,  /**< keys are native uint32_t or uint64_t */
-  EMDB_DUPFIXED = 0x10,    /**< with DUPSORT: all values of a table have one size */
-  EMDB_INTEGERDUP = 0x20,  /**< with DUPSORT: values are native uint32_t or uint64_t */
-  EMDB_REVERSEDUP = 0x40,  /**< with DUPSORT: values compared from the last byte */
-  EMDB_CREATE = 0x40000,   /**< create the table if it does not exist */
+  EMDB_REVERSEKEY = 0x02,      /**< keys compared from the last byte to the first */
+  EMDB_DUPSORT = 0x04,         /**< many sorted values per key */
+  EMDB_INTEGERKEY = 0x08,      /**< keys are native uint32_t or uint64_t */
+  EMDB_DUPFIXED = 0x10,        /**< with DUPSORT: all values of a table have one size */
+  EMDB_INTEGERDUP = 0x20,      /**< with DUPSORT: values are native uint32_t or uint64_t */
+  EMDB_REVERSEDUP = 0x40,      /**< with DUPSORT: values compared from the last byte */
+  EMDB_CREATE = 0x40000,       /**< create the table if it does not exist */
   EMDB_DB_ACCEDE = EMDB_ACCEDE /**< open with the stored flags whatever is asked */
 } EMDB_db_flags_t;
 
@@ -330,13 +330,13 @@ EMDB_API int emdb_setup_debug(EMDB_log_level_t log_level, EMDB_debug_flags_t deb
 /*----------------------------------------------------------------------------------------------
  * Statistics and information */
 typedef struct EMDB_stat {
-  uint32_t ms_psize;           /**< page size */
-  uint32_t ms_depth;           /**< height of the B+tree */
-  uint64_t ms_branch_pages;    /**< internal pages */
-  uint64_t ms_leaf_pages;      /**< leaf pages */
-  uint64_t ms_overflow_pages;  /**< large-value pages */
-  uint64_t ms_entries;         /**< key/value pairs */
-  uint64_t ms_mod_txnid;       /**< txnid of the last change of the table */
+  uint32_t ms_psize;          /**< page size */
+  uint32_t ms_depth;          /**< height of the B+tree */
+  uint64_t ms_branch_pages;   /**< internal pages */
+  uint64_t ms_leaf_pages;     /**< leaf pages */
+  uint64_t ms_overflow_pages; /**< large-value pages */
+  uint64_t ms_entries;        /**< key/value pairs */
+  uint64_t ms_mod_txnid;      /**< txnid of the last change of the table */
 } EMDB_stat;
 
 typedef struct EMDB_envinfo {
@@ -370,8 +370,7 @@ typedef struct EMDB_envinfo {
   uint32_t mi_since_reader_check_seconds16dot16;
   uint32_t mi_mode; /**< current env flags */
   struct {
-    uint64_t newly, cow, clone, split, merge, spill, unspill, wops, prefault, mincore, msync,
-        fsync;
+    uint64_t newly, cow, clone, split, merge, spill, unspill, wops, prefault, mincore, msync, fsync;
   } mi_pgop_stat; /**< page operation counters since open */
   struct {
     uint64_t x, y;
@@ -400,8 +399,8 @@ typedef struct EMDB_commit_latency {
   uint32_t gc_cputime;
   struct {
     uint32_t wloops, coalescences, wipes, flushes, kicks, work_counter, work_rtime_monotonic,
-        work_xtime_cpu, work_rsteps, work_xpages, work_majflt, self_counter,
-        self_rtime_monotonic, self_xtime_cpu, self_rsteps, self_xpages, self_majflt;
+        work_xtime_cpu, work_rsteps, work_xpages, work_majflt, self_counter, self_rtime_monotonic,
+        self_xtime_cpu, self_rsteps, self_xpages, self_majflt;
   } gc_prof;
 } EMDB_commit_latency;
 
@@ -579,7 +578,8 @@ EMDB_API int emdb_cursor_bind(const EMDB_txn *txn, EMDB_cursor *cursor, EMDB_dbi
 EMDB_API int emdb_cursor_unbind(EMDB_cursor *cursor) EMDB_NOEXCEPT;
 /** Creates and binds a cursor. When its transaction ends the cursor is unbound, not freed:
  * close it with emdb_cursor_close (or rebind it with emdb_cursor_renew/bind). */
-EMDB_API int emdb_cursor_open(const EMDB_txn *txn, EMDB_dbi dbi, EMDB_cursor **cursor) EMDB_NOEXCEPT;
+EMDB_API int emdb_cursor_open(const EMDB_txn *txn, EMDB_dbi dbi,
+                              EMDB_cursor **cursor) EMDB_NOEXCEPT;
 EMDB_API void emdb_cursor_close(EMDB_cursor *cursor) EMDB_NOEXCEPT;
 EMDB_API int emdb_cursor_close2(EMDB_cursor *cursor) EMDB_NOEXCEPT;
 /** Rebinds a cursor to a new transaction, same table. */
@@ -616,13 +616,13 @@ EMDB_API int emdb_is_dirty(const EMDB_txn *txn, const void *ptr) EMDB_NOEXCEPT;
 } /* extern "C" */
 
 /* Bitwise operators for the flag enums, so `EMDB_CREATE | EMDB_DUPSORT` keeps its type. */
-#define EMDB_ENUM_FLAG_OPS(E)                                                                    \
-  inline constexpr E operator|(E a, E b) { return E(unsigned(a) | unsigned(b)); }              \
-  inline constexpr E operator&(E a, E b) { return E(unsigned(a) & unsigned(b)); }              \
-  inline constexpr E operator^(E a, E b) { return E(unsigned(a) ^ unsigned(b)); }              \
-  inline constexpr E operator~(E a) { return E(~unsigned(a)); }                                \
-  inline E &operator|=(E &a, E b) { return a = a | b; }                                        \
-  inline E &operator&=(E &a, E b) { return a = a & b; }                                        \
+#define EMDB_ENUM_FLAG_OPS(E)                                                     \
+  inline constexpr E operator|(E a, E b) { return E(unsigned(a) | unsigned(b)); } \
+  inline constexpr E operator&(E a, E b) { return E(unsigned(a) & unsigned(b)); } \
+  inline constexpr E operator^(E a, E b) { return E(unsigned(a) ^ unsigned(b)); } \
+  inline constexpr E operator~(E a) { return E(~unsigned(a)); }                   \
+  inline E &operator|=(E &a, E b) { return a = a | b; }                           \
+  inline E &operator&=(E &a, E b) { return a = a & b; }                           \
   inline E &operator^=(E &a, E b) { return a = a ^ b; }
 EMDB_ENUM_FLAG_OPS(EMDB_env_flags_t)
 EMDB_ENUM_FLAG_OPS(EMDB_txn_flags_t)
