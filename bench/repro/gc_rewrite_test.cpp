@@ -2,9 +2,9 @@
 // mode: emdb used 6.4 ms of CPU per small durable transaction against LMDB's 1 ms, and its
 // file grew from 494 MiB to 1.3 GiB in 2,000 transactions that each touch five records; later
 // crud in SAFE_NOSYNC mode ended in EMDB_MAP_FULL at a 16 GiB upper).
-// Status: all pass with the engine of 2026-11-22 02:06 (sources fingerprint 3e278962666ce398,
-// see docs/performance.md); the first drop failed SmallDurableCommitsAfterABigDelete (147,456
-// bytes written per one-record commit against LMDB's 24,764). Kept as regression checks.
+// Status: all pass with commits 929eab4 and a74b793 (see docs/performance.md); the first drop
+// failed SmallDurableCommitsAfterABigDelete (147,456 bytes written per one-record commit
+// against LMDB's 24,764). Kept as regression checks.
 //
 // Cause at the time (engine/txn/txn.cpp SaveGc, engine/txn/pages.cpp PullGc): a write txn that
 // needs one page pulls a whole GC record into t->reclaimed; at commit, SaveGc writes every

@@ -7,9 +7,9 @@
 // a weak meta, so the steady txnid never moved after open and nothing freed since was
 // reclaimable; nothing made a steady point by itself. libmdbx documents that UTTERLY_NOSYNC
 // recycles the previous steady snapshots, and that SAFE_NOSYNC syncs lazily by itself.
-// Status: the engine fixed it on 2026-11-22 (UTTERLY_NOSYNC reclaims up to the oldest reader;
-// SAFE_NOSYNC makes the head steady when it would otherwise grow the file). These tests now
-// pass and stay as a regression check.
+// Status: fixed on 2026-11-22 before commit 929eab4 (UTTERLY_NOSYNC reclaims up to the oldest
+// reader; SAFE_NOSYNC makes the head steady when it would otherwise grow the file). These tests
+// pass with 929eab4 and a74b793 and stay as a regression check.
 //
 // Workload: 1,000 records of 16-byte keys and 100-byte values (about 40 leaf pages), then
 // 5,000 write transactions updating 10 records each, in a 32 MiB geometry. Expected: it fits
