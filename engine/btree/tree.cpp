@@ -240,25 +240,19 @@ static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {
   }
 }
 
-Status First(Cursor* c) {
+// Positions on the first (leftmost) or last entry of the tree.
+static Status Edge(Cursor* c, bool leftmost) {
   Page* root;
   c->eof = false;
   c->after_del = false;
   c->depth = 0;
   Status rc = LoadRoot(c, &root);
   if (rc != 0) return rc;
-  return Descend(c, root, 0, true);
+  return Descend(c, root, 0, leftmost);
 }
 
-Status Last(Cursor* c) {
-  Page* root;
-  c->eof = false;
-  c->after_del = false;
-  c->depth = 0;
-  Status rc = LoadRoot(c, &root);
-  if (rc != 0) return rc;
-  return Descend(c, root, 0, false);
-}
+Status First(Cursor* c) { return Edge(c, true); }
+Status Last(Cursor* c) { return Edge(c, false); }
 
 // Moves to the first entry of the next leaf (from a position at or past the end of a leaf).
 static Status NextLeaf(Cursor* c) {
