@@ -502,38 +502,29 @@ int emdb_env_set_geometry(EMDB_env* env, intptr_t size_lower, intptr_t size_now,
   return 0;
 }
 
+// The four below are the EMDB_opt_max_db / EMDB_opt_max_readers options.
 int emdb_env_set_maxdbs(EMDB_env* env, EMDB_dbi dbs) noexcept {
-  int rc = CheckEnv(env, false);
-  if (rc) return rc;
-  if (env->opened) return EMDB_EPERM;
-  if (dbs > EMDB_MAX_DBI) return EMDB_EINVAL;
-  env->max_dbs = dbs;
-  return 0;
+  return emdb_env_set_option(env, EMDB_opt_max_db, dbs);
 }
 
 int emdb_env_get_maxdbs(const EMDB_env* env, EMDB_dbi* dbs) noexcept {
-  int rc = CheckEnv(env, false);
-  if (rc) return rc;
-  if (dbs == nullptr) return EMDB_EINVAL;
-  *dbs = env->max_dbs;
-  return 0;
+  if (env != nullptr && dbs == nullptr) return EMDB_EINVAL;
+  uint64_t v = 0;
+  int rc = emdb_env_get_option(env, EMDB_opt_max_db, &v);
+  if (rc == 0) *dbs = EMDB_dbi(v);
+  return rc;
 }
 
 int emdb_env_set_maxreaders(EMDB_env* env, unsigned readers) noexcept {
-  int rc = CheckEnv(env, false);
-  if (rc) return rc;
-  if (env->opened) return EMDB_EPERM;
-  if (readers == 0 || readers > 32767) return EMDB_EINVAL;
-  env->max_readers = readers;
-  return 0;
+  return emdb_env_set_option(env, EMDB_opt_max_readers, readers);
 }
 
 int emdb_env_get_maxreaders(const EMDB_env* env, unsigned* readers) noexcept {
-  int rc = CheckEnv(env, false);
-  if (rc) return rc;
-  if (readers == nullptr) return EMDB_EINVAL;
-  *readers = env->max_readers;
-  return 0;
+  if (env != nullptr && readers == nullptr) return EMDB_EINVAL;
+  uint64_t v = 0;
+  int rc = emdb_env_get_option(env, EMDB_opt_max_readers, &v);
+  if (rc == 0) *readers = unsigned(v);
+  return rc;
 }
 
 namespace {
