@@ -612,6 +612,209 @@ EMDB_API int emdb_canary_get(const EMDB_txn *txn, EMDB_canary *canary) EMDB_NOEX
  * then allowed until the next write call), EMDB_RESULT_FALSE if into the map. */
 EMDB_API int emdb_is_dirty(const EMDB_txn *txn, const void *ptr) EMDB_NOEXCEPT;
 
+/*----------------------------------------------------------------------------------------------
+ * Durability: autosync, recovery */
+
+/** Makes a steady point if EMDB_opt_sync_bytes or EMDB_opt_sync_period says one is due.
+ * Returns EMDB_SUCCESS if it flushed, EMDB_RESULT_TRUE if nothing was due, or an error. */
+EMDB_API int emdb_env_sync_poll(EMDB_env *env) EMDB_NOEXCEPT;
+/** Opens a database on a chosen meta page (0, 1 or 2) for inspection or recovery. With
+ * writeable, emdb_env_turn_for_recovery may then make that meta the steady one. */
+EMDB_API int emdb_env_open_for_recovery(EMDB_env *env, const char *pathname, unsigned target_meta,
+                                        bool writeable) EMDB_NOEXCEPT;
+/** Makes the meta selected by emdb_env_open_for_recovery the newest steady one (flushed). */
+EMDB_API int emdb_env_turn_for_recovery(EMDB_env *env, unsigned target_meta) EMDB_NOEXCEPT;
+/** Reads the metas of a database file without opening it (no lock file, no map). */
+EMDB_API int emdb_preopen_snapinfo(const char *pathname, EMDB_envinfo *info,
+                                   size_t bytes) EMDB_NOEXCEPT;
+
+/*----------------------------------------------------------------------------------------------
+ * Space: slow readers, parked transactions, GC information */
+
+/** The handle-slow-readers (OOM-kick) callback. It is called by the writer when a laggard reader
+ * (pid, tid, snapshot txnid `laggard`, `gap` commits behind) pins `space` bytes the writer needs.
+ * `retry` counts the calls for this allocation (0 first; -1 when the lag was resolved).
+ * Returns: <= -2 error (allocation fails), -1 let the file grow or fail with EMDB_MAP_FULL,
+ * 0 the reader finished or was waited for (rescan), 1 the reader's transaction was aborted
+ * (its slot is cleared), >= 2 the reader's process was killed (the slot is reset). */
+typedef int(EMDB_hsr_func)(const EMDB_env *env, const EMDB_txn *txn, emdb_pid_t pid, emdb_tid_t tid,
+                           uint64_t laggard, unsigned gap, size_t space, int retry) EMDB_NOEXCEPT;
+EMDB_API int emdb_env_set_hsr(EMDB_env *env, EMDB_hsr_func *hsr_callback) EMDB_NOEXCEPT;
+EMDB_API EMDB_hsr_func *emdb_env_get_hsr(const EMDB_env *env) EMDB_NOEXCEPT;
+/** How many commits a read txn is behind the newest (returned) and, in *percent, how much of the
+ * file its snapshot pins. -1 for a write txn, or an error (negative EMDB_ code). */
+EMDB_API int emdb_txn_straggler(const EMDB_txn *txn, int *percent) EMDB_NOEXCEPT;
+/** Parks a read txn: its snapshot stays, but the writer may oust it when space is needed.
+ * With autounpark, the next read call unparks it by itself. */
+EMDB_API int emdb_txn_park(EMDB_txn *txn, bool autounpark) EMDB_NOEXCEPT;
+/** Unparks; if the txn was ousted returns EMDB_OUSTED, or with restart_if_ousted renews it on the
+ * newest snapshot and returns EMDB_RESULT_TRUE. */
+EMDB_API int emdb_txn_unpark(EMDB_txn *txn, bool restart_if_ousted) EMDB_NOEXCEPT;
+
+/** What the GC holds, as seen from a transaction (emdb's own, not in libmdbx). */
+typedef struct EMDB_gc_info {
+  uint64_t gi_records;              /**< GC records (one per freeing txn and chunk) */
+  uint64_t gi_pages;                /**< pages listed in the GC */
+  uint64_t gi_reclaimable_pages;    /**< listed pages no snapshot can reach: reusable now */
+  uint64_t gi_retained_pages;       /**< listed pages still pinned by a reader or the steady meta */
+  uint64_t gi_tree_pages;           /**< pages of the GC tree itself */
+  uint64_t gi_last_pgno;            /**< first never-allocated page number of the snapshot */
+  uint64_t gi_file_pages;           /**< pages the file has now */
+  uint64_t gi_oldest_reader_txnid;  /**< oldest snapshot held by any reader (0: none) */
+  uint64_t gi_oldest_reader_lag;    /**< commits between it and the newest */
+  uint64_t gi_steady_txnid;         /**< txnid of the newest steady meta */
+} EMDB_gc_info;
+EMDB_API int emdb_gc_info(const EMDB_txn *txn, EMDB_gc_info *info, size_t bytes) EMDB_NOEXCEPT;
+
+/*----------------------------------------------------------------------------------------------
+ * Concurrency: the reader table */
+
+/** Called once per used reader slot: `num` counts from 1, `slot` is the slot index. */
+typedef int(EMDB_reader_list_func)(void *ctx, int num, int slot, emdb_pid_t pid, emdb_tid_t thread,
+                                   uint64_t txnid, uint64_t lag, size_t bytes_used,
+                                   size_t bytes_retained) EMDB_NOEXCEPT;
+/** Lists the readers; EMDB_RESULT_TRUE if there were none. A callback's nonzero return stops. */
+EMDB_API int emdb_reader_list(const EMDB_env *env, EMDB_reader_list_func *func,
+                              void *ctx) EMDB_NOEXCEPT;
+/** Clears the slots of dead processes; *dead (if non-NULL) gets how many. Returns EMDB_RESULT_TRUE
+ * if some were cleared. */
+EMDB_API int emdb_reader_check(EMDB_env *env, int *dead) EMDB_NOEXCEPT;
+/** Takes a reader slot for this thread now (EMDB_RESULT_TRUE if it already had one). */
+EMDB_API int emdb_thread_register(const EMDB_env *env) EMDB_NOEXCEPT;
+/** Releases this thread's slot (EMDB_RESULT_TRUE if it had none); EMDB_BUSY if a read txn of this
+ * thread still uses it. */
+EMDB_API int emdb_thread_unregister(const EMDB_env *env) EMDB_NOEXCEPT;
+
+/*----------------------------------------------------------------------------------------------
+ * Range estimation, table rename and enumeration */
+
+/** Pass as begin_key/end_key... of emdb_estimate_range for "just past" (as libmdbx). */
+#define EMDB_EPSILON ((EMDB_val *)((ptrdiff_t)-1))
+/** Estimated signed number of entries from `first` to `last` (same txn and table). */
+EMDB_API int emdb_estimate_distance(const EMDB_cursor *first, const EMDB_cursor *last,
+                                    ptrdiff_t *distance_items) EMDB_NOEXCEPT;
+/** Estimated distance emdb_cursor_get(cursor, key, data, move_op) would move the cursor; the
+ * cursor does not move. */
+EMDB_API int emdb_estimate_move(const EMDB_cursor *cursor, EMDB_val *key, EMDB_val *data,
+                                EMDB_cursor_op move_op, ptrdiff_t *distance_items) EMDB_NOEXCEPT;
+/** Estimated number of entries in [begin, end); NULL begin_key = first, NULL end_key = last. */
+EMDB_API int emdb_estimate_range(const EMDB_txn *txn, EMDB_dbi dbi, const EMDB_val *begin_key,
+                                 const EMDB_val *begin_data, const EMDB_val *end_key,
+                                 const EMDB_val *end_data, ptrdiff_t *distance_items) EMDB_NOEXCEPT;
+EMDB_API int emdb_dbi_rename(EMDB_txn *txn, EMDB_dbi dbi, const char *name) EMDB_NOEXCEPT;
+EMDB_API int emdb_dbi_rename2(EMDB_txn *txn, EMDB_dbi dbi, const EMDB_val *name) EMDB_NOEXCEPT;
+/** Called once per named table; a nonzero return stops the enumeration and is returned. */
+typedef int(EMDB_table_enum_func)(void *ctx, const EMDB_txn *txn, const EMDB_val *name,
+                                  EMDB_db_flags_t flags, const struct EMDB_stat *stat,
+                                  EMDB_dbi dbi) EMDB_NOEXCEPT;
+EMDB_API int emdb_enumerate_tables(const EMDB_txn *txn, EMDB_table_enum_func *func,
+                                   void *ctx) EMDB_NOEXCEPT;
+
+/*----------------------------------------------------------------------------------------------
+ * Copying */
+
+EMDB_API int emdb_env_copy(EMDB_env *env, const char *dest, EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+EMDB_API int emdb_env_copy2fd(EMDB_env *env, emdb_filehandle_t fd,
+                              EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+EMDB_API int emdb_txn_copy2pathname(EMDB_txn *txn, const char *dest,
+                                    EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+EMDB_API int emdb_txn_copy2fd(EMDB_txn *txn, emdb_filehandle_t fd,
+                              EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+
+/*----------------------------------------------------------------------------------------------
+ * Page walker and checker (emdb's own design) */
+
+/** Kind of a page (or run of large pages) reported by the walker. */
+typedef enum EMDB_page_type_t {
+  EMDB_page_broken = 0,            /**< unreadable or of an unexpected kind */
+  EMDB_page_meta = 1,              /**< one of the three meta pages */
+  EMDB_page_large = 2,             /**< a run of large-value (overflow) pages */
+  EMDB_page_branch = 3,            /**< internal page */
+  EMDB_page_leaf = 4,              /**< leaf page */
+  EMDB_page_dupfix_leaf = 5,       /**< leaf of a DUPFIXED sub-tree */
+  EMDB_subpage_leaf = 6,           /**< DUPSORT sub-page inside a leaf node */
+  EMDB_subpage_dupfix_leaf = 7     /**< DUPFIXED sub-page inside a leaf node */
+} EMDB_page_type_t;
+
+/** Owner sentinels passed as `table` to the visitor. */
+#define EMDB_PGWALK_MAIN ((const EMDB_val *)((ptrdiff_t)0))
+#define EMDB_PGWALK_GC ((const EMDB_val *)((ptrdiff_t)-1))
+#define EMDB_PGWALK_META ((const EMDB_val *)((ptrdiff_t)-2))
+
+/** Called once per page or run of large pages (npages > 1). `table` is the owning table's name,
+ * or one of the EMDB_PGWALK_* sentinels. A nonzero return stops the walk and is returned. */
+typedef int(EMDB_pgvisitor_func)(void *ctx, uint64_t pgno, unsigned npages, uint64_t parent_pgno,
+                                 const EMDB_val *table, int depth, EMDB_page_type_t type,
+                                 size_t nentries, size_t payload_bytes, size_t header_bytes,
+                                 size_t unused_bytes) EMDB_NOEXCEPT;
+typedef enum EMDB_pgwalk_flags_t { EMDB_PGWALK_DEFAULTS = 0 } EMDB_pgwalk_flags_t;
+/** Visits every page reachable from the transaction's snapshot exactly once. */
+EMDB_API int emdb_env_pgwalk(EMDB_txn *txn, EMDB_pgvisitor_func *visitor, void *ctx,
+                             EMDB_pgwalk_flags_t flags) EMDB_NOEXCEPT;
+
+typedef enum EMDB_chk_flags_t {
+  EMDB_CHK_DEFAULTS = 0,              /**< check a read snapshot of a live database */
+  EMDB_CHK_READWRITE = 1,             /**< lock writers out during the check */
+  EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2,  /**< metas and GC only */
+  EMDB_CHK_SKIP_KV_TRAVERSAL = 4,     /**< pages only, not key order */
+  EMDB_CHK_IGNORE_ORDER = 8,          /**< don't check key order */
+  EMDB_CHK_TURN_STEADY = 16           /**< make the selected meta the steady one if it is valid */
+} EMDB_chk_flags_t;
+
+/** Classes of problems found by the checker. */
+typedef enum EMDB_chk_class_t {
+  EMDB_CHK_META = 0,        /**< a meta page is invalid, torn or inconsistent */
+  EMDB_CHK_PAGE_RANGE,      /**< a page number outside the allocated range */
+  EMDB_CHK_PAGE_DOUBLE,     /**< a page used twice (by trees, GC records or both) */
+  EMDB_CHK_PAGE_LOST,       /**< a page neither used, nor free, nor in the unallocated tail */
+  EMDB_CHK_PAGE_HEADER,     /**< wrong kind, number or bounds in a page header */
+  EMDB_CHK_KEY_ORDER,       /**< keys out of order in or across pages */
+  EMDB_CHK_SEPARATOR,       /**< a branch separator does not bracket its subtree */
+  EMDB_CHK_DEPTH,           /**< leaves at different depths */
+  EMDB_CHK_LARGE,           /**< a bad run of large pages */
+  EMDB_CHK_DUPSORT,         /**< a bad DUPSORT sub-page or sub-tree */
+  EMDB_CHK_TABLE_RECORD,    /**< a table record disagrees with what the walk counted */
+  EMDB_CHK_GC,              /**< a bad GC record */
+  EMDB_CHK_IO,              /**< the file could not be read */
+  EMDB_CHK_CLASS_COUNT
+} EMDB_chk_class_t;
+
+typedef struct EMDB_chk_report {
+  uint64_t pagesize;
+  uint64_t file_pages;        /**< pages in the file */
+  uint64_t allocated_pages;   /**< first never-allocated page number of the checked snapshot */
+  uint64_t meta_pages;        /**< 3 */
+  uint64_t gc_tree_pages;     /**< pages of the GC tree */
+  uint64_t gc_listed_pages;   /**< free pages listed in GC records */
+  uint64_t main_pages;        /**< pages of the main tree (table records) */
+  uint64_t table_pages;       /**< pages of named tables, sub-trees included */
+  uint64_t large_pages;       /**< large-value pages (part of main_pages/table_pages) */
+  uint64_t lost_pages;        /**< pages accounted to nothing */
+  uint64_t double_pages;      /**< pages accounted twice */
+  uint64_t tables;            /**< named tables */
+  uint64_t entries;           /**< entries in all tables */
+  uint64_t recent_txnid;      /**< newest valid meta */
+  uint64_t steady_txnid;      /**< newest steady meta */
+  uint64_t checked_txnid;     /**< the snapshot that was checked */
+  int meta_selected;          /**< the meta that was checked (0, 1, 2) */
+  int meta_valid[3];          /**< 1 if the meta is valid */
+  int meta_steady[3];         /**< 1 if the meta is steady */
+  uint64_t meta_txnid[3];
+  uint64_t problems[EMDB_CHK_CLASS_COUNT]; /**< problems per class */
+  uint64_t problems_total;
+} EMDB_chk_report;
+
+/** Called once per problem with its class, the page (0 if none), the table (or an EMDB_PGWALK_*
+ * sentinel) and a message. A nonzero return stops the check and is returned. */
+typedef int(EMDB_chk_problem_func)(void *ctx, EMDB_chk_class_t problem_class, uint64_t pgno,
+                                   const EMDB_val *table, const char *message) EMDB_NOEXCEPT;
+/** Checks the database: meta_selector -1 for the current meta, or 0, 1, 2. Returns
+ * EMDB_SUCCESS when no problem was found, EMDB_RESULT_TRUE when problems were reported, or an
+ * error when the check could not run. */
+EMDB_API int emdb_env_chk(EMDB_env *env, EMDB_chk_flags_t flags, int meta_selector,
+                          EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
+                          void *ctx) EMDB_NOEXCEPT;
+
 #ifdef __cplusplus
 } /* extern "C" */
 
@@ -630,6 +833,7 @@ EMDB_ENUM_FLAG_OPS(EMDB_db_flags_t)
 EMDB_ENUM_FLAG_OPS(EMDB_put_flags_t)
 EMDB_ENUM_FLAG_OPS(EMDB_copy_flags_t)
 EMDB_ENUM_FLAG_OPS(EMDB_debug_flags_t)
+EMDB_ENUM_FLAG_OPS(EMDB_chk_flags_t)
 #undef EMDB_ENUM_FLAG_OPS
 #endif
 
