@@ -1193,7 +1193,10 @@ int emdb_replace(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* new
     const uint8_t* pv = static_cast<const uint8_t*>(present.iov_base);
     bool in_map = pv >= e->map.base() && pv < e->map.base() + e->map.reserved() &&
                   !(e->flags & EMDB_WRITEMAP);
-    if (!in_map) {
+    if (select) {
+      // old_data already holds these bytes (the selected value equals them): nothing to copy,
+      // and the caller's selector may be read-only memory.
+    } else if (!in_map) {
       if (old_data->iov_base == nullptr || old_data->iov_len < present.iov_len) {
         old_data->iov_len = present.iov_len;
         return int(EMDB_RESULT_TRUE);
