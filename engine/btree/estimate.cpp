@@ -1,6 +1,7 @@
 // engine/btree/estimate.cpp — see estimate.hpp.
 #include "btree/estimate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "btree/tree.hpp"
@@ -46,12 +47,14 @@ LeafPart LeafOf(const Cursor* c) {
     r.total = n;
     return r;
   }
+  double current = 0;
   for (unsigned j = 0; j < n; j++) {
     double v = double(ValuesOfNode(NodeAt(p, j)));
     if (j < ki) r.before += v;
+    if (j == ki) current = v;
     r.total += v;
   }
-  if (ki < n && c->sub_active) r.before += SubRank(c->sub.get());
+  if (ki < n && c->sub_active) r.before += std::min(SubRank(c->sub.get()), current);
   return r;
 }
 
@@ -93,9 +96,13 @@ double SubRank(const Cursor* s) {
   const int h = s->depth;
   double m[kMaxDepth];
   LevelMeans(s, s, h, m);
-  double r = LeafIndex(s);
+  const unsigned leaf_ki = LeafIndex(s);
+  double r = leaf_ki;
   for (int l = 0; l + 1 < h; l++) r += double(s->ki[l]) * m[l + 1];
-  return r;
+  // Keep an estimate inside the set: a position on a value is before the last one.
+  const double items = double(s->tree->items);
+  const bool on_value = leaf_ki < NumKeys(s->pg[h - 1]);
+  return std::min(r, on_value ? items - 1 : items);
 }
 
 Status TreeDistance(const Cursor* f, const Cursor* l, double* out) {
