@@ -586,14 +586,20 @@ static void MarkSynced(Env* env) {
 }
 
 // Weak or meta-unsynced commits: is a steady point due (EMDB_opt_sync_bytes/sync_period)?
-static bool AutosyncDue(const Env* env) {
+static bool AutosyncDue(Env* env) {
   uint64_t unsynced = env->lck.header()->unsync_bytes.load();
   if (unsynced == 0) return false;
   if (env->opt_sync_bytes != 0 && unsynced >= env->opt_sync_bytes) return true;
   if (env->opt_sync_period != 0) {
     uint64_t last = env->lck.header()->last_sync_time.load();
+    uint64_t now = MonotonicNs();
+    if (last == 0) {
+      // No flush since the lock file was set up: the period starts now.
+      env->lck.header()->last_sync_time.store(now);
+      return false;
+    }
     uint64_t period_ns = (env->opt_sync_period * 1000000000ull) >> 16;
-    if (last == 0 || MonotonicNs() - last >= period_ns) return true;
+    if (now - last >= period_ns) return true;
   }
   return false;
 }
