@@ -185,11 +185,18 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
       }
     }
   }
-  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy && t->next_pgno + n > env->geo.now &&
-      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC) {
-    // Weak commits: pages freed since the last steady point are pinned by it. Before growing
-    // the file (not merely before taking pages from its unused tail), make the newest commit
-    // steady (one flush) and reclaim them (as libmdbx does).
+  // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
+  // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
+  // of taking new pages, in two cases: before growing the file (as libmdbx does; a little before
+  // the tail is used up, so that saving the GC at commit — when nothing can be reclaimed — finds
+  // room), and once the unflushed volume reaches a growth step (so the pool freed between two
+  // steady points stays about a growth step, and the file does not creep up a step at a time).
+  const uint64_t gc_reserve = std::min<uint64_t>(32, env->geo.grow / 2 + 1);
+  const uint64_t step_bytes = std::max<uint64_t>(env->geo.grow, 16) * env->psize;
+  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy &&
+      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
+      (t->next_pgno + n + gc_reserve > env->geo.now ||
+       env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
     t->steady_tried = true;
     uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
     if (oldest > t->gc_limit) {
