@@ -228,6 +228,22 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
 
 Status Alloc(Txn* t, unsigned n, Page** out) { return AllocImpl(t, n, out, true); }
 
+// Copies page `src` into `dst`: for branch and leaf pages only the header with the slot array
+// and the node area, not the free gap between them (its bytes mean nothing).
+static inline void CopyPage(Page* dst, const Page* src, size_t psize) {
+  const unsigned kind = src->flags & (kPageBranch | kPageLeaf | kPageLarge | kPageDupfix);
+  if ((kind == kPageBranch || kind == kPageLeaf) && src->lower <= src->upper &&
+      kPageHeaderSize + size_t(src->upper) <= psize) {
+    auto* d = reinterpret_cast<uint8_t*>(dst);
+    auto* s = reinterpret_cast<const uint8_t*>(src);
+    const size_t head = kPageHeaderSize + src->lower, tail = kPageHeaderSize + src->upper;
+    std::memcpy(d, s, head);
+    std::memcpy(d + tail, s + tail, psize - tail);
+    return;
+  }
+  std::memcpy(dst, src, psize);
+}
+
 Status Touch(Txn* t, Page* p, Page** out) {
   Env* env = t->env;
   pgno_t pgno = p->pgno;
@@ -238,7 +254,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   if (IsFresh(t, pgno)) {
     // Dirty in an ancestor (nested txn): shadow it under the same number.
     Page* np = NewBuffer(env, 1);
-    std::memcpy(np, p, env->psize);
+    CopyPage(np, p, env->psize);
     t->dirty.Put(pgno, np);
     t->dirty_bytes += env->psize;
     env->pgop.clone++;
@@ -248,7 +264,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   Page* np;
   EMDB_TRY(AllocImpl(t, 1, &np, false));
   pgno_t newpg = np->pgno;
-  std::memcpy(np, p, env->psize);
+  CopyPage(np, p, env->psize);
   np->pgno = newpg;
   np->txnid = t->txnid;
   t->retired.push_back(pgno);
