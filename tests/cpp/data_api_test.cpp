@@ -1,5 +1,7 @@
 // The data extras of emdb::txn and emdb::cursor: range estimation, key-range iteration,
 // replace / extract / get_with_count, upper_bound, rename_table and tables().
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -112,6 +114,28 @@ TEST_F(DataApi, RenameAndListTables) {
   EXPECT_FALSE(r.try_open_table("a").has_value());
   const emdb::table c = r.open_table("c");
   EXPECT_EQ(emdb_test::str(r.get(c, "k")), "v");
+}
+
+TEST_F(DataApi, MultipleValuesOfDupfixedTables) {
+  emdb::txn w = env.begin_write();
+  const emdb::table t = w.create_table("f", EMDB_db_flags_t(EMDB_DUPSORT | EMDB_DUPFIXED));
+  std::vector<std::uint32_t> vals(3000);
+  for (std::uint32_t i = 0; i < vals.size(); i++) vals[i] = __builtin_bswap32(i);  // sorted
+  emdb::cursor c = w.open_cursor(t);
+  EXPECT_EQ(c.put_multiple("k", vals.data(), 4, vals.size()), vals.size());
+  ASSERT_TRUE(c.seek("k"));
+  EXPECT_EQ(c.count(), vals.size());
+  std::size_t seen = 0;
+  for (auto p = c.get_multiple(); p; p = c.next_multiple()) {
+    ASSERT_EQ(p->value.size() % 4, 0u);
+    std::uint32_t first;
+    std::memcpy(&first, p->value.data(), 4);
+    EXPECT_EQ(first, vals[seen]);
+    seen += p->value.size() / 4;
+  }
+  EXPECT_EQ(seen, vals.size());
+  EXPECT_EQ(w.estimate_range(t, "k", "k"), 3000);
+  w.commit();
 }
 
 }  // namespace

@@ -373,6 +373,21 @@ class cursor {
     error::check(rc, "emdb_cursor_put");
     return true;
   }
+  /** DUPFIXED: stores `count` values of `value_size` bytes each, packed back to back at
+   * `values`, under key (EMDB_MULTIPLE); returns how many were stored. */
+  std::size_t put_multiple(slice key, const void *values, std::size_t value_size, std::size_t count,
+                           EMDB_put_flags_t flags = EMDB_UPSERT) {
+    EMDB_val k = key.val();
+    EMDB_val v[2] = {{const_cast<void *>(values), value_size}, {nullptr, count}};
+    error::check(emdb_cursor_put(h_, &k, v, flags | EMDB_MULTIPLE), "emdb_cursor_put");
+    return v[1].iov_len;
+  }
+  /** DUPFIXED: values of the current key, a page at a time, packed back to back in the pair's
+   * value (EMDB_GET_MULTIPLE: from the cursor's page; next_multiple / prev_multiple: the next
+   * / previous page of values). */
+  std::optional<kv_pair> get_multiple() { return move(EMDB_GET_MULTIPLE); }
+  std::optional<kv_pair> next_multiple() { return move(EMDB_NEXT_MULTIPLE); }
+  std::optional<kv_pair> prev_multiple() { return move(EMDB_PREV_MULTIPLE); }
   /** Deletes the pair at the cursor, or with all_dups every value of its key. The cursor then
    * stands on the pair that followed. */
   void erase(bool all_dups = false) {
