@@ -515,8 +515,11 @@ static Status WritePages(Txn* t) {
       end = pg + n;
     }
     for (auto& [pg, p] : list) {
+      // Pages built in place need no copy; heap shadows (nested txns) are copied in.
+      uint8_t* dst = env->map.base() + pg * ps;
+      if (reinterpret_cast<uint8_t*>(p) == dst) continue;
       size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-      std::memcpy(env->map.base() + pg * ps, p, n * ps);
+      std::memcpy(dst, p, n * ps);
     }
     return 0;
   }
