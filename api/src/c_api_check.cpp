@@ -24,7 +24,8 @@ int emdb_env_chk(EMDB_env* env, EMDB_chk_flags_t flags, int meta_selector, EMDB_
   int rc = CheckEnv(env);
   if (rc) return rc;
   const unsigned known = EMDB_CHK_READWRITE | EMDB_CHK_SKIP_BTREE_TRAVERSAL |
-                         EMDB_CHK_SKIP_KV_TRAVERSAL | EMDB_CHK_IGNORE_ORDER | EMDB_CHK_TURN_STEADY;
+                         EMDB_CHK_SKIP_KV_TRAVERSAL | EMDB_CHK_IGNORE_ORDER | EMDB_CHK_TURN_STEADY |
+                         EMDB_CHK_PROGRESS;
   const unsigned f = unsigned(EnumValue(flags));
   if (f & ~known) return EMDB_EINVAL;
   if (meta_selector < -1 || meta_selector > 2) return EMDB_EINVAL;

@@ -235,6 +235,7 @@ Status Check(Txn* t, unsigned flags, int meta_selector, EMDB_chk_report* report,
   const bool order = !(flags & (EMDB_CHK_IGNORE_ORDER | EMDB_CHK_SKIP_KV_TRAVERSAL));
   Walker w(view, order);
   w.SetProblem(cb, ctx);
+  w.SetProgress((flags & EMDB_CHK_PROGRESS) != 0);
   std::memcpy(w.problems, metas.problems, sizeof(w.problems));
   w.problems_total = metas.problems_total;
   const bool trees = !(flags & EMDB_CHK_SKIP_BTREE_TRAVERSAL);

@@ -172,6 +172,10 @@ bool Walker::Claim(pgno_t pg, uint64_t n, uint8_t owner, const EMDB_val* table, 
     return false;
   }
   bool first_ok = true;
+  if (progress_ && problem_ != nullptr && !stop_ && ((claimed_ + n) >> 14) != (claimed_ >> 14)) {
+    stop_ = problem_(problem_ctx_, EMDB_CHK_CLASS_COUNT, claimed_ + n, nullptr, nullptr);
+  }
+  claimed_ += n;
   for (uint64_t i = 0; i < n; i++) {
     uint8_t& o = owners_[size_t(pg + i)];
     if (o != kFree) {

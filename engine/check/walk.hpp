@@ -64,6 +64,8 @@ class Walker {
     problem_ = fn;
     problem_ctx_ = ctx;
   }
+  // Progress calls (EMDB_CHK_PROGRESS) through the problem callback.
+  void SetProgress(bool on) { progress_ = on; }
   // Records of named tables changed in a write txn (their main-tree records may be stale).
   void SetTableOverride(const Txn* t) { override_txn_ = t; }
   // When set, the named tables are not walked (the GC tree still is).
@@ -137,6 +139,8 @@ class Walker {
   std::vector<GcRecord> gc_records_;
   std::vector<uint8_t> gc_scratch_;  // GC values read from large runs
   int stop_ = 0;
+  bool progress_ = false;
+  uint64_t claimed_ = 0;
 };
 
 // Printable form of a binary name for messages: printable ASCII as is, other bytes as \xHH,

@@ -758,7 +758,8 @@ typedef enum EMDB_chk_flags_t {
   EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2,  /**< metas and GC only */
   EMDB_CHK_SKIP_KV_TRAVERSAL = 4,     /**< pages only, not key order */
   EMDB_CHK_IGNORE_ORDER = 8,          /**< don't check key order */
-  EMDB_CHK_TURN_STEADY = 16           /**< make the selected meta the steady one if it is valid */
+  EMDB_CHK_TURN_STEADY = 16,          /**< make the selected meta the steady one if it is valid */
+  EMDB_CHK_PROGRESS = 32              /**< also call the callback for progress (see below) */
 } EMDB_chk_flags_t;
 
 /** Classes of problems found by the checker. */
@@ -805,12 +806,15 @@ typedef struct EMDB_chk_report {
 } EMDB_chk_report;
 
 /** Called once per problem with its class, the page (0 if none), the table (or an EMDB_PGWALK_*
- * sentinel) and a message. A nonzero return stops the check and is returned. */
+ * sentinel) and a message ("[class] page N (owner): what"). A nonzero return stops the check
+ * and is returned. With EMDB_CHK_PROGRESS it is also called about every 16384 pages walked with
+ * problem_class EMDB_CHK_CLASS_COUNT, pgno = pages walked so far, table and message NULL. */
 typedef int(EMDB_chk_problem_func)(void *ctx, EMDB_chk_class_t problem_class, uint64_t pgno,
                                    const EMDB_val *table, const char *message) EMDB_NOEXCEPT;
-/** Checks the database: meta_selector -1 for the current meta, or 0, 1, 2. Returns
- * EMDB_SUCCESS when no problem was found, EMDB_RESULT_TRUE when problems were reported, or an
- * error when the check could not run. */
+/** Checks the database: meta_selector -1 for the current meta, or 0, 1, 2. Runs in its own
+ * read txn (EMDB_TXN_OVERLAPPING if the thread has one), or a write txn with
+ * EMDB_CHK_READWRITE (writers wait). Returns EMDB_SUCCESS when no problem was found,
+ * EMDB_RESULT_TRUE when problems were reported, or an error when the check could not run. */
 EMDB_API int emdb_env_chk(EMDB_env *env, EMDB_chk_flags_t flags, int meta_selector,
                           EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
                           void *ctx) EMDB_NOEXCEPT;
