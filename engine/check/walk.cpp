@@ -425,6 +425,13 @@ void Walker::WalkPage(Tree& tr, pgno_t pg, pgno_t parent, unsigned level, int de
       if (level + 1 > tr.count.height) tr.count.height = level + 1;
     }
   }
+  if (branch && NodeKsize(NodeAt(p, 0)) != 0) {
+    Problem(EMDB_CHK_PAGE_HEADER, pg, tr.name, "entry 0 of a branch has a %u-byte key (want 0)",
+            NodeKsize(NodeAt(p, 0)));
+  }
+  if (branch && level == 0 && n < 2) {
+    Problem(EMDB_CHK_PAGE_HEADER, pg, tr.name, "branch root with %u entry (want at least 2)", n);
+  }
   const bool keys_ok = CheckKeys(tr, p, pg, room, lo, hi, leaf);
   if (f & kPageDupfix) {
     const size_t used = size_t(n) * p->dupfix_ksize;
@@ -662,16 +669,14 @@ void Walker::LeafNodes(Tree& tr, const Page* p, pgno_t pg, unsigned level, int d
         continue;
       case Tree::kGc: {
         tr.count.items++;
-        if (nf & ~kNodeBig) {
-          Problem(EMDB_CHK_GC, pg, tr.name, "GC node %u has flags 0x%x", i, nf);
+        if (nf != 0) {
+          // GC values are always inline (T2); a large run is still walked and accounted.
+          Problem(EMDB_CHK_GC, pg, tr.name, "GC node %u has flags 0x%x (want an inline value)",
+                  i, nf);
+          if (nf == kNodeBig) LargeRun(tr, pg, data, dbytes, dsize, level, depth0, nullptr);
           continue;
         }
         Slice val(data, dsize);
-        if (nf & kNodeBig) {
-          val = Slice();
-          LargeRun(tr, pg, data, dbytes, dsize, level, depth0, &val);
-          if (val.data == nullptr) continue;
-        }
         gc_records_.push_back({key.data, key.size, val.data, val.size, pg});
         continue;
       }

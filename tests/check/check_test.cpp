@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -207,6 +209,63 @@ TEST(Chk, CleanUnderConcurrentWriter) {
   writer.join();
   EXPECT_GE(commits.load(), 20);
   ExpectClean(run_chk(env, EMDB_CHK_READWRITE));
+}
+
+// Random puts, deletes, duplicates, large values, drops and re-creates over many commits, at
+// three page sizes: the checker must find nothing after every few commits.
+TEST(Chk, CleanAfterRandomWorkloads) {
+  const uint64_t seed = test_seed_for("chk-random");
+  std::printf("seed=%llu\n", (unsigned long long)seed);
+  const unsigned rounds = unsigned(env_u64("EMDB_CHK_ROUNDS", 60));
+  for (intptr_t ps : {256, 4096, 16384}) {
+    SCOPED_TRACE(ps);
+    std::mt19937_64 rng(seed + uint64_t(ps));
+    TempDir dir("chk-random");
+    Env env;
+    EnvOptions o = Opts();
+    o.pagesize = ps;
+    ASSERT_EQ(env.open(dir.path(), o), 0);
+    const unsigned flags[] = {0u, unsigned(EMDB_DUPSORT), unsigned(EMDB_DUPSORT | EMDB_DUPFIXED),
+                              unsigned(EMDB_INTEGERKEY),
+                              unsigned(EMDB_REVERSEKEY | EMDB_DUPSORT | EMDB_REVERSEDUP)};
+    for (unsigned r = 0; r < rounds; r++) {
+      Txn t;
+      ASSERT_EQ(t.begin(env), 0);
+      for (unsigned k = 0; k < 5; k++) {
+        const std::string name = "r" + std::to_string(k);
+        EMDB_dbi d;
+        ASSERT_EQ(emdb_dbi_open(t.get(), name.c_str(), EMDB_db_flags_t(flags[k] | EMDB_CREATE), &d),
+                  0);
+        const bool dup = flags[k] & EMDB_DUPSORT;
+        const size_t maxv =
+            dup ? size_t(emdb_env_get_maxvalsize_ex(env, EMDB_DUPSORT)) : 3 * size_t(ps);
+        for (unsigned i = 0; i < 150; i++) {
+          const uint64_t key = rng() % 400;
+          const std::string kb = (flags[k] & EMDB_INTEGERKEY) ? u64_bytes(key) : key_n(key, 6);
+          const unsigned op = unsigned(rng() % 10);
+          if (op < 6) {
+            size_t len = (flags[k] & EMDB_DUPFIXED)
+                             ? 8
+                             : 1 + rng() % std::min<size_t>(maxv, rng() % 4 ? 40 : maxv);
+            (void)put(t.get(), d, kb, value_n(rng() % (dup ? 300 : 1000000), len));
+          } else if (op < 9) {
+            (void)del(t.get(), d, kb);
+          } else if (dup) {
+            (void)del(t.get(), d, kb, value_n(rng() % 300, 8));
+          }
+        }
+        if (rng() % 40 == 0) {
+          ASSERT_EQ(emdb_drop(t.get(), d, rng() % 2 == 0), 0);
+        }
+      }
+      ASSERT_EQ(t.commit(), 0);
+      if (r % 6 == 5 || r + 1 == rounds) {
+        ChkResult c = run_chk(env);
+        ExpectClean(c);
+        if (!c.problems.empty()) return;
+      }
+    }
+  }
 }
 
 // ---- damage ------------------------------------------------------------------------------
