@@ -122,6 +122,17 @@ static inline Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
 
 static Status LoadRoot(Cursor* c, Page** out) {
   if (c->subpage != nullptr) {
+    // An inline sub-page is validated like a page from the map (LoadPage) before any slot of it
+    // is read: a leaf, bounds within its own size.
+    const Page* sp = c->subpage;
+    const size_t size = c->subpage_size;
+    if (EMDB_UNLIKELY(size < kPageHeaderSize || !IsLeaf(sp) || IsBranch(sp) ||
+                      (IsDupfix(sp)
+                           ? size_t(NumKeys(sp)) * sp->dupfix_ksize > size - kPageHeaderSize
+                           : (sp->lower > sp->upper || sp->upper > size - kPageHeaderSize)))) {
+      EMDB_LOG_ERR("sub-page: bad kind 0x%x or bounds", sp->flags);
+      return EMDB_CORRUPTED;
+    }
     *out = c->subpage;
     return 0;
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -721,6 +722,25 @@ TEST_F(Corruption, EveryKindIsFoundAndNothingCrashes) {
                 rr == EMDB_BAD_VALSIZE)
         << emdb_strerror(rr);
   }
+}
+
+// Inputs that crashed the fuzz target (tests/check/fuzz-regressions/): each must now run the
+// whole harness (open, chk of every meta, pgwalk, full cursor read) without crashing.
+TEST(FuzzRegressions, Replay) {
+  TempDir dir("chk-fuzz-replay");
+  FuzzTemplate tmpl;
+  fuzz_build_template(dir.path(), &tmpl);
+  emdb_setup_debug(EMDB_LOG_FATAL, EMDB_DBG_DONTCHANGE, nullptr);
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(EMDB_FUZZ_REGRESSIONS)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::vector<uint8_t> data(std::istreambuf_iterator<char>(in), {});
+    SCOPED_TRACE(e.path().string());
+    fuzz_run_one(tmpl, data.data(), data.size());
+    files++;
+  }
+  emdb_setup_debug(EMDB_LOG_WARN, EMDB_DBG_DONTCHANGE, nullptr);
+  EXPECT_GT(files, 0);
 }
 
 }  // namespace

@@ -1,11 +1,17 @@
 // check_util.cpp — see check_util.hpp.
 #include "check_util.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "support/db.hpp"
 #include "support/kv.hpp"
+#include "support/temp_dir.hpp"
 
 namespace emdb_check_test {
 
@@ -171,6 +177,82 @@ int read_everything(EMDB_env* env) {
     emdb_cursor_close(c);
   }
   return first_err;
+}
+
+namespace {
+EnvOptions FuzzOpts() {
+  EnvOptions o;
+  o.pagesize = 512;
+  o.maxdbs = 16;
+  o.size_lower = 64 << 10;
+  o.size_now = 64 << 10;
+  o.growth_step = 64 << 10;
+  o.size_upper = intptr_t(4) << 20;
+  return o;
+}
+}  // namespace
+
+void fuzz_build_template(const std::string& dir, FuzzTemplate* out) {
+  out->dir = dir;
+  const std::string db = dir + "/template";
+  {
+    Env env;
+    if (env.open(db, FuzzOpts()) != 0) std::abort();
+    EMDB_dbi plain, dups, fixed;
+    create_table(env, "plain", EMDB_CREATE, &plain);
+    create_table(env, "dups", EMDB_CREATE | EMDB_DUPSORT, &dups);
+    create_table(env, "fixed", EMDB_CREATE | EMDB_DUPSORT | EMDB_DUPFIXED, &fixed);
+    for (int round = 0; round < 3; round++) {
+      Txn t;
+      if (t.begin(env) != 0) std::abort();
+      for (int i = 0; i < 60; i++) put(t.get(), plain, key_n(i * 3 + round), value_n(i, 20));
+      for (int i = 0; i < 8; i++) put(t.get(), dups, key_n(i), value_n(i + round, 8));
+      for (int d = 0; d < 40; d++) put(t.get(), dups, key_n(100), value_n(d * 3 + round, 10));
+      for (int d = 0; d < 30; d++) put(t.get(), fixed, key_n(round), u64_bytes(d));
+      put(t.get(), plain, key_n(1000 + round), value_n(round, 1500));
+      if (round == 2) {
+        for (int i = 0; i < 30; i++) del(t.get(), plain, key_n(i * 3));
+      }
+      if (t.commit() != 0) std::abort();
+    }
+    EMDB_envinfo info{};
+    if (emdb_env_info_ex(env, nullptr, &info, sizeof(info)) != 0) std::abort();
+    out->used = size_t(info.mi_last_pgno + 1) * 512;
+  }
+  std::ifstream in(db + "/emdb.dat", std::ios::binary);
+  out->file.assign(std::istreambuf_iterator<char>(in), {});
+  if (out->file.empty()) std::abort();
+  out->used = std::min(out->used, out->file.size());
+}
+
+void fuzz_run_one(const FuzzTemplate& tmpl, const uint8_t* data, size_t size) {
+  std::vector<uint8_t> file = tmpl.file;
+  for (size_t i = 0; i + 5 <= size; i += 5) {
+    uint32_t off;
+    std::memcpy(&off, data + i, 4);
+    file[off % tmpl.used] ^= data[i + 4];
+  }
+  if (size % 5 == 1) file.resize(file.size() / 512 * (data[size - 1] % 8 + 1) / 8 * 512);
+  const std::string dir = tmpl.dir + "/case";
+  remove_tree(dir);
+  ::mkdir(dir.c_str(), 0755);
+  {
+    std::ofstream out(dir + "/emdb.dat", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(file.data()), std::streamsize(file.size()));
+  }
+  Env env;
+  EnvOptions o = FuzzOpts();
+  o.flags = EMDB_RDONLY;
+  if (env.open(dir, o) != 0) return;
+  for (int m = -1; m < 3; m++) (void)run_chk(env, EMDB_CHK_DEFAULTS, m);
+  {
+    Txn t;
+    if (t.begin(env, EMDB_TXN_RDONLY) == 0) {
+      std::vector<PageVisit> v;
+      (void)run_walk(t.get(), &v);
+    }
+  }
+  (void)read_everything(env);
 }
 
 }  // namespace emdb_check_test

@@ -46,4 +46,16 @@ void build_varied_db(const std::string& dir, unsigned scale = 1, uint64_t seed =
 // through duplicates); returns the first non-success code other than EMDB_NOTFOUND, or 0.
 int read_everything(EMDB_env* env);
 
+// The fuzz harness (fuzz_chk.cpp and the regression replay in check_test.cpp): a small
+// database (512-byte pages) built once into `dir`; each input is a list of edits (u32 offset,
+// u8 xor mask) applied to a copy of its data file within the allocated pages (an input of
+// length 5k+1 also truncates the file), then open + chk of every meta + pgwalk + full read.
+struct FuzzTemplate {
+  std::string dir;
+  std::vector<uint8_t> file;
+  size_t used = 0;
+};
+void fuzz_build_template(const std::string& dir, FuzzTemplate* out);
+void fuzz_run_one(const FuzzTemplate& t, const uint8_t* data, size_t size);
+
 }  // namespace emdb_check_test
