@@ -215,7 +215,10 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     if (!exact) return EMDB_NOTFOUND;
     uint16_t off = SlotOffset(p, i);
     const uint8_t* nd = PageData(p) + off;
-    if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(nd) > room)) return EMDB_CORRUPTED;
+    if (EMDB_UNLIKELY(size_t(off) + kNodeHeaderSize > room ||
+                      size_t(off) + LeafNodeBytes(nd) > room)) {
+      return EMDB_CORRUPTED;
+    }
     *node = nd;
     if (NodeFlags(nd) & kNodeBig) {
       Page* lp;
@@ -365,7 +368,8 @@ Status Current(const Cursor* c, Slice* key, Slice* data, uint16_t* nflags) {
   size_t room = c->subpage ? c->subpage_size - kPageHeaderSize : PageRoom(c->txn->env->psize);
   uint16_t off = SlotOffset(p, i);
   const uint8_t* n = PageData(p) + off;
-  if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(n) > room)) {
+  if (EMDB_UNLIKELY(size_t(off) + kNodeHeaderSize > room ||
+                    size_t(off) + LeafNodeBytes(n) > room)) {
     EMDB_LOG_ERR("page %llu: node %u overruns the page", (unsigned long long)p->pgno, i);
     return EMDB_CORRUPTED;
   }
