@@ -185,10 +185,11 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
       }
     }
   }
-  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy &&
+  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy && t->next_pgno + n > env->geo.now &&
       (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC) {
     // Weak commits: pages freed since the last steady point are pinned by it. Before growing
-    // the file, make the newest commit steady (one flush) and reclaim them (as libmdbx does).
+    // the file (not merely before taking pages from its unused tail), make the newest commit
+    // steady (one flush) and reclaim them (as libmdbx does).
     t->steady_tried = true;
     uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
     if (oldest > t->gc_limit) {
