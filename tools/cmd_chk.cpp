@@ -84,7 +84,7 @@ int on_problem(void *ctx, EMDB_chk_class_t cls, std::uint64_t pgno, const EMDB_v
   return 0;
 }
 
-int open_env(const ChkOptions &o, EMDB_env **out) {
+int open_env(const ChkOptions &o, int meta, EMDB_env **out) {
   std::error_code ec;
   const auto st = std::filesystem::status(o.path, ec);
   if (ec || st.type() == std::filesystem::file_type::not_found) {
@@ -95,7 +95,13 @@ int open_env(const ChkOptions &o, EMDB_env **out) {
   if (st.type() == std::filesystem::file_type::regular) flags |= EMDB_NOSUBDIR;
   int rc = emdb_env_create(out);
   if (rc == 0) rc = emdb_env_set_maxdbs(*out, 4096);
-  if (rc == 0) rc = emdb_env_open(*out, o.path.c_str(), EMDB_env_flags_t(flags), 0644);
+  if (rc == 0 && meta >= 0 && !(flags & EMDB_NOSUBDIR)) {
+    // A chosen meta: open on it (exclusively), so a damaged newer meta does not stop the open
+    // and -t can turn the database to it.
+    rc = emdb_env_open_for_recovery(*out, o.path.c_str(), unsigned(meta), o.write_lock || o.turn);
+  } else if (rc == 0) {
+    rc = emdb_env_open(*out, o.path.c_str(), EMDB_env_flags_t(flags), 0644);
+  }
   if (rc != 0) {
     report_error(o.path, "cannot open", rc);
     if (*out) emdb_env_close(*out);
@@ -115,8 +121,12 @@ int run_chk(const ChkOptions &o) {
     report_error(o.path, "-t needs a meta chosen with -0, -1 or -2");
     return kChkInterrupted;
   }
+  if (o.turn && std::filesystem::is_regular_file(o.path)) {
+    report_error(o.path, "-t needs a database directory (not a NOSUBDIR data file)");
+    return kChkInterrupted;
+  }
   EMDB_env *env = nullptr;
-  int rc = open_env(o, &env);
+  int rc = open_env(o, selector, &env);
   if (rc != 0) return rc > 0 ? kChkSystem : kChkEngine;
 
   EMDB_envinfo info{};
@@ -126,7 +136,8 @@ int run_chk(const ChkOptions &o) {
   col.opt = &o;
   col.progress = &progress;
   unsigned flags = EMDB_CHK_PROGRESS;
-  if (o.write_lock) flags |= EMDB_CHK_READWRITE;
+  // A recovery open is exclusive: nobody else writes, no write txn is needed for -w.
+  if (o.write_lock && selector < 0) flags |= EMDB_CHK_READWRITE;
   if (o.ignore_order) flags |= EMDB_CHK_IGNORE_ORDER;
   if (o.turn) flags |= EMDB_CHK_TURN_STEADY;
   struct sigaction sa {};
@@ -254,9 +265,11 @@ int run_chk(const ChkOptions &o) {
     }
     if (rep.problems_total == 0) {
       std::printf("No problems found.\n");
+      if (o.turn) std::printf("Meta %d is now the newest steady meta.\n", selector);
     } else {
       std::printf("%llu problem(s) (%s): %s\n", (unsigned long long)rep.problems_total,
                   exit_code == kChkMajor ? "major" : "minor", counts.c_str());
+      if (o.turn) std::printf("Meta %d was not turned: the check found problems.\n", selector);
     }
   }
   return exit_code;
@@ -281,7 +294,8 @@ Command add_chk_command(CLI::App &app) {
   sub->add_flag("-0", opt->m0, "Check the trees of meta 0");
   sub->add_flag("-1", opt->m1, "Check the trees of meta 1");
   sub->add_flag("-2", opt->m2, "Check the trees of meta 2");
-  sub->add_flag("-t,--turn", opt->turn, "Make the chosen meta (-0/-1/-2) the steady one");
+  sub->add_flag("-t,--turn", opt->turn,
+                "After a clean check, make the chosen meta (-0/-1/-2) the newest steady one");
   sub->add_flag("--json", opt->json, "Print the report as JSON");
   add_progress_options(*sub, &opt->progress);
   sub->add_option("PATH", opt->path, "Database directory or data file")->required();

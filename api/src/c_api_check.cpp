@@ -29,9 +29,11 @@ int emdb_env_chk(EMDB_env* env, EMDB_chk_flags_t flags, int meta_selector, EMDB_
   const unsigned f = unsigned(EnumValue(flags));
   if (f & ~known) return EMDB_EINVAL;
   if (meta_selector < -1 || meta_selector > 2) return EMDB_EINVAL;
-  // Turning a meta steady needs the recovery functions (emdb_env_turn_for_recovery); not
-  // available through the checker yet.
-  if (f & EMDB_CHK_TURN_STEADY) return EMDB_ENOSYS;
+  // Turning needs a chosen meta; it goes through emdb_env_turn_for_recovery, which needs an
+  // env opened with EMDB_EXCLUSIVE (emdb_env_open_for_recovery) and no live transaction.
+  if ((f & EMDB_CHK_TURN_STEADY) && meta_selector < 0) return EMDB_EINVAL;
+  EMDB_chk_report local{};
+  if (report == nullptr) report = &local;
   return Guard([&] {
     EMDB_txn* txn = nullptr;
     const bool rw = (f & EMDB_CHK_READWRITE) != 0;
@@ -44,6 +46,13 @@ int emdb_env_chk(EMDB_env* env, EMDB_chk_flags_t flags, int meta_selector, EMDB_
       throw;
     }
     emdb_txn_abort(txn);
+    // Turn only a valid meta whose trees were found clean, and only when it is not already the
+    // newest steady meta.
+    const int m = meta_selector;
+    if (r == 0 && (f & EMDB_CHK_TURN_STEADY) && report->meta_valid[m] &&
+        !(report->meta_steady[m] && report->meta_txnid[m] == report->recent_txnid)) {
+      r = emdb_env_turn_for_recovery(env, unsigned(m));
+    }
     return r;
   });
 }

@@ -758,7 +758,9 @@ typedef enum EMDB_chk_flags_t {
   EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2,  /**< metas and GC only */
   EMDB_CHK_SKIP_KV_TRAVERSAL = 4,     /**< pages only, not key order */
   EMDB_CHK_IGNORE_ORDER = 8,          /**< don't check key order */
-  EMDB_CHK_TURN_STEADY = 16,          /**< make the selected meta the steady one if it is valid */
+  EMDB_CHK_TURN_STEADY = 16,          /**< after a clean check, make the chosen meta the newest
+                                           steady one (emdb_env_turn_for_recovery: needs an env
+                                           from emdb_env_open_for_recovery, writeable) */
   EMDB_CHK_PROGRESS = 32              /**< also call the callback for progress (see below) */
 } EMDB_chk_flags_t;
 
