@@ -81,6 +81,15 @@ void SubInit(Cursor* parent, const uint8_t* node) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+// The child page number of branch entry `i`, after checking that the entry's node header lies
+// within the page (a damaged slot may point past it). A damaged entry yields page 0, a meta,
+// which pages::Get rejects as EMDB_CORRUPTED.
+static inline pgno_t ChildAt(const Page* p, unsigned i, size_t room) {
+  const size_t off = SlotOffset(p, i);
+  if (EMDB_UNLIKELY(off + kNodeHeaderSize > room)) return 0;
+  return NodeChild(NodeAt(p, i));
+}
+
 Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
   uint16_t nf = NodeFlags(node);
   if (!(nf & kNodeDup)) {
@@ -104,7 +113,7 @@ Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
       return 0;
     }
     if (!IsBranch(p)) return EMDB_CORRUPTED;
-    pg = NodeChild(NodeAt(p, 0));
+    pg = ChildAt(p, 0, PageRoom(t->env->psize));
   }
   return EMDB_CORRUPTED;
 }
@@ -206,7 +215,7 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     if (EMDB_UNLIKELY(n == 0 || p->lower > p->upper || p->upper > room)) return EMDB_CORRUPTED;
     if (IsBranch(p)) {
       unsigned i = lex ? SearchBranchT(p, key, lexcmp) : SearchBranchT(p, key, cmp);
-      pg = NodeChild(NodeAt(p, i));
+      pg = ChildAt(p, i, room);
       continue;
     }
     if (!IsLeaf(p) || IsDupfix(p)) return EMDB_CORRUPTED;
@@ -249,7 +258,7 @@ static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {
     }
     unsigned i = leftmost ? 0 : n - 1;
     c->ki[level] = uint16_t(i);
-    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    EMDB_TRY(LoadPage(c, ChildAt(p, i, PageRoom(c->txn->env->psize)), &p));
     level++;
   }
 }
@@ -276,7 +285,7 @@ static Status NextLeaf(Cursor* c) {
     if (unsigned(c->ki[l]) + 1 < NumKeys(c->pg[l])) {
       c->ki[l]++;
       Page* p;
-      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      EMDB_TRY(LoadPage(c, ChildAt(c->pg[l], c->ki[l], PageRoom(c->txn->env->psize)), &p));
       return Descend(c, p, l + 1, true);
     }
   }
@@ -313,7 +322,7 @@ Status Prev(Cursor* c) {
     if (c->ki[l] > 0) {
       c->ki[l]--;
       Page* p;
-      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      EMDB_TRY(LoadPage(c, ChildAt(c->pg[l], c->ki[l], PageRoom(c->txn->env->psize)), &p));
       return Descend(c, p, l + 1, false);
     }
   }
@@ -341,7 +350,7 @@ static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize) {
     if (IsLeaf(p)) break;
     unsigned i = SearchBranch(c, p, key);
     c->ki[level] = uint16_t(i);
-    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    EMDB_TRY(LoadPage(c, ChildAt(p, i, PageRoom(c->txn->env->psize)), &p));
     level++;
   }
   unsigned i = SearchLeaf(c, p, key, exact);
