@@ -117,6 +117,7 @@ int run_chk(const ChkOptions &o) {
     return kChkInterrupted;
   }
   const int selector = o.m0 ? 0 : o.m1 ? 1 : o.m2 ? 2 : -1;
+  if (o.verbose > 0) setup_logging(o.verbose);  // `emdb chk -v` as `emdb -v chk`
   if (o.turn && selector < 0) {
     report_error(o.path, "-t needs a meta chosen with -0, -1 or -2");
     return kChkInterrupted;
@@ -131,7 +132,8 @@ int run_chk(const ChkOptions &o) {
 
   EMDB_envinfo info{};
   (void)emdb_env_info_ex(env, nullptr, &info, sizeof(info));
-  Progress progress("chk", info.mi_last_pgno + 1, o.quiet ? ProgressMode::kOff : o.progress);
+  Progress progress("chk", info.mi_last_pgno + 1,
+                    o.quiet && o.progress == ProgressMode::kAuto ? ProgressMode::kOff : o.progress);
   Collected col;
   col.opt = &o;
   col.progress = &progress;
