@@ -741,14 +741,20 @@ typedef enum EMDB_page_type_t {
 #define EMDB_PGWALK_GC ((const EMDB_val *)((ptrdiff_t)-1))
 #define EMDB_PGWALK_META ((const EMDB_val *)((ptrdiff_t)-2))
 
-/** Called once per page or run of large pages (npages > 1). `table` is the owning table's name,
- * or one of the EMDB_PGWALK_* sentinels. A nonzero return stops the walk and is returned. */
+/** Called once per page or run of large pages (npages > 1), and once per inline DUPSORT
+ * sub-page (npages 0, pgno = the leaf holding it). `table` is the owning table's name, or one of
+ * the EMDB_PGWALK_* sentinels; `parent_pgno` is ~0 for metas and the GC and main roots. For real
+ * pages payload + header + unused = npages * pagesize. A nonzero return stops the walk and is
+ * returned. */
 typedef int(EMDB_pgvisitor_func)(void *ctx, uint64_t pgno, unsigned npages, uint64_t parent_pgno,
                                  const EMDB_val *table, int depth, EMDB_page_type_t type,
                                  size_t nentries, size_t payload_bytes, size_t header_bytes,
                                  size_t unused_bytes) EMDB_NOEXCEPT;
 typedef enum EMDB_pgwalk_flags_t { EMDB_PGWALK_DEFAULTS = 0 } EMDB_pgwalk_flags_t;
-/** Visits every page reachable from the transaction's snapshot exactly once. */
+/** Visits every page reachable from the transaction's snapshot exactly once (metas, GC tree, main
+ * tree, then each named table with its sub-trees and large runs). Every page is validated before
+ * it is read: a damaged one is visited as EMDB_page_broken and not followed, and the call then
+ * returns EMDB_CORRUPTED. See docs/api.md "Walking and checking". */
 EMDB_API int emdb_env_pgwalk(EMDB_txn *txn, EMDB_pgvisitor_func *visitor, void *ctx,
                              EMDB_pgwalk_flags_t flags) EMDB_NOEXCEPT;
 
