@@ -671,8 +671,8 @@ void Walker::LeafNodes(Tree& tr, const Page* p, pgno_t pg, unsigned level, int d
         tr.count.items++;
         if (nf != 0) {
           // GC values are always inline (T2); a large run is still walked and accounted.
-          Problem(EMDB_CHK_GC, pg, tr.name, "GC node %u has flags 0x%x (want an inline value)",
-                  i, nf);
+          Problem(EMDB_CHK_GC, pg, tr.name, "GC node %u has flags 0x%x (want an inline value)", i,
+                  nf);
           if (nf == kNodeBig) LargeRun(tr, pg, data, dbytes, dsize, level, depth0, nullptr);
           continue;
         }
