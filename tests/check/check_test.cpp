@@ -1,5 +1,5 @@
 // check_test.cpp — emdb_env_pgwalk and emdb_env_chk: page accounting on varied databases, clean
-// checks (also under a concurrent writer and on a chosen meta), and damage of 30 kinds made to
+// checks (also under a concurrent writer and on a chosen meta), and damage of 36 kinds made to
 // a real file: the checker names each with its page and class, reading APIs never crash.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -668,6 +668,58 @@ std::vector<Damage> AllDamage() {
                  Store64(val + 16, a);
                  f.Write(pg, b);
                  return PageText(pg);
+               }});
+  d.push_back({"sub-page of the wrong kind", {EMDB_CHK_DUPSORT}, [](DataFile& f, const Layout& l) {
+                 uint64_t pg;
+                 std::vector<uint8_t> b;
+                 unsigned i;
+                 FindNodeWithFlags(f, l, "dups", kNodeDup, &pg, &b, &i);
+                 Page* sp = reinterpret_cast<Page*>(NodeData(NodeAt(P(b), i)) - kSubpageSkip);
+                 sp->flags = kPageBranch | kPageSubpage;
+                 f.Write(pg, b);
+                 return PageText(pg);
+               }});
+  d.push_back({"GC record from the future", {EMDB_CHK_GC}, [](DataFile& f, const Layout& l) {
+                 uint64_t pg;
+                 std::vector<uint8_t> b;
+                 uint8_t* val;
+                 if (!FindGcRecord(f, l, 1, &pg, &b, &val)) return std::string("no GC record");
+                 // The key of the record whose value is `val`: the last one of the leaf keeps
+                 // the key order.
+                 uint8_t* n = NodeAt(P(b), NumKeys(P(b)) - 1);
+                 GcKey(NodeKey(n), uint64_t(1) << 50, 0);
+                 f.Write(pg, b);
+                 return PageText(pg);
+               }});
+  d.push_back({"table record with unknown flags",
+               {EMDB_CHK_TABLE_RECORD},
+               [](DataFile& f, const Layout& l) {
+                 uint64_t pg;
+                 std::vector<uint8_t> b;
+                 unsigned i;
+                 FindMainNode(f, l, "t5", &pg, &b, &i);
+                 uint8_t* rec = NodeData(NodeAt(P(b), i));
+                 Store16(rec, uint16_t(Load16(rec) | 0x4000));
+                 f.Write(pg, b);
+                 return PageText(pg);
+               }});
+  d.push_back(
+      {"large value longer than its run", {EMDB_CHK_LARGE}, [](DataFile& f, const Layout& l) {
+         uint64_t pg;
+         std::vector<uint8_t> b;
+         unsigned i;
+         FindNodeWithFlags(f, l, "big", kNodeBig, &pg, &b, &i);
+         uint8_t* n = NodeAt(P(b), i);
+         Store32(n, NodeDsize(n) + uint32_t(3 * l.psize));
+         f.Write(pg, b);
+         return PageText(Load64(NodeData(n)));
+       }});
+  d.push_back({"two metas with one txnid", {EMDB_CHK_META}, [](DataFile& f, const Layout& l) {
+                 const uint64_t other = uint64_t((l.head_meta + 1) % 3);
+                 auto b = f.Read(uint64_t(l.head_meta));
+                 P(b)->pgno = other;
+                 f.Write(other, b);
+                 return std::string("share txnid");
                }});
   d.push_back({"truncated file",
                {EMDB_CHK_META, EMDB_CHK_PAGE_RANGE, EMDB_CHK_IO},
