@@ -121,8 +121,10 @@ Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
 static inline Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
   EMDB_TRY(pages::GetFast(c->txn, pgno, out));
   Page* p = *out;
+  const size_t room = PageRoom(c->txn->env->psize);
   if (EMDB_UNLIKELY((p->flags & (kPageBranch | kPageLeaf)) == 0 || p->lower > p->upper ||
-                    p->upper > PageRoom(c->txn->env->psize))) {
+                    p->upper > room ||
+                    (IsDupfix(p) && size_t(NumKeys(p)) * p->dupfix_ksize > room))) {
     EMDB_LOG_ERR("page %llu: bad kind 0x%x or bounds", (unsigned long long)pgno, p->flags);
     return EMDB_CORRUPTED;
   }
