@@ -163,28 +163,14 @@ static Status LoadRoot(Cursor* c, Page** out) {
   return LoadPage(c, c->tree->root, out);
 }
 
-// Key i of a loaded branch/leaf page (or sub-page) of `room` bytes, or an empty key when the
-// entry does not lie in the page (a damaged slot or key size): a search over a damaged page then
-// goes astray but reads nothing outside it, and the entry it lands on is reported
-// EMDB_CORRUPTED when read (Current, ChildAt). DUPFIXED keys fit: LoadPage/LoadRoot checked.
-static inline Slice SafeKeyAt(const Page* p, unsigned i, size_t room) {
-  if (IsDupfix(p)) return KeyAt(p, i);
-  const size_t off = SlotOffset(p, i);
-  if (EMDB_UNLIKELY(off + kNodeHeaderSize > room)) return Slice();
-  const uint8_t* n = PageData(p) + off;
-  const size_t ks = NodeKsize(n);
-  if (EMDB_UNLIKELY(off + kNodeHeaderSize + ks > room)) return Slice();
-  return Slice(NodeKey(n), ks);
-}
-
 // First index in a leaf with key >= `key`.
 template <typename Cmp>
-static inline unsigned SearchLeafT(const Page* p, size_t room, Slice key, bool* exact, Cmp cmp) {
+static inline unsigned SearchLeafT(const Page* p, Slice key, bool* exact, Cmp cmp) {
   unsigned lo = 0, hi = NumKeys(p);
   *exact = false;
   while (lo < hi) {
     unsigned mid = (lo + hi) >> 1;
-    int r = cmp(SafeKeyAt(p, mid, room), key);
+    int r = cmp(KeyAt(p, mid), key);
     if (r < 0) {
       lo = mid + 1;
     } else {
@@ -200,11 +186,11 @@ static inline unsigned SearchLeafT(const Page* p, size_t room, Slice key, bool* 
 
 // Index of the child of a branch whose range holds `key`.
 template <typename Cmp>
-static inline unsigned SearchBranchT(const Page* p, size_t room, Slice key, Cmp cmp) {
+static inline unsigned SearchBranchT(const Page* p, Slice key, Cmp cmp) {
   unsigned lo = 1, hi = NumKeys(p);  // find first i >= 1 with key_i > key
   while (lo < hi) {
     unsigned mid = (lo + hi) >> 1;
-    int r = cmp(SafeKeyAt(p, mid, room), key);
+    int r = cmp(KeyAt(p, mid), key);
     if (r <= 0) {
       lo = mid + 1;
     } else {
@@ -216,18 +202,16 @@ static inline unsigned SearchBranchT(const Page* p, size_t room, Slice key, Cmp 
 
 // The default order is compared inline; other orders through the table's function.
 static inline unsigned SearchLeaf(const Cursor* c, const Page* p, Slice key, bool* exact) {
-  const size_t room = c->subpage ? c->subpage_size - kPageHeaderSize : PageRoom(c->txn->env->psize);
   if (EMDB_LIKELY(c->cmp == CmpLex)) {
-    return SearchLeafT(p, room, key, exact, [](Slice a, Slice b) { return CmpLex(a, b); });
+    return SearchLeafT(p, key, exact, [](Slice a, Slice b) { return CmpLex(a, b); });
   }
-  return SearchLeafT(p, room, key, exact, c->cmp);
+  return SearchLeafT(p, key, exact, c->cmp);
 }
 static inline unsigned SearchBranch(const Cursor* c, const Page* p, Slice key) {
-  const size_t room = PageRoom(c->txn->env->psize);
   if (EMDB_LIKELY(c->cmp == CmpLex)) {
-    return SearchBranchT(p, room, key, [](Slice a, Slice b) { return CmpLex(a, b); });
+    return SearchBranchT(p, key, [](Slice a, Slice b) { return CmpLex(a, b); });
   }
-  return SearchBranchT(p, room, key, c->cmp);
+  return SearchBranchT(p, key, c->cmp);
 }
 
 Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const uint8_t** node,
@@ -244,14 +228,13 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     unsigned n = NumKeys(p);
     if (EMDB_UNLIKELY(n == 0 || p->lower > p->upper || p->upper > room)) return EMDB_CORRUPTED;
     if (IsBranch(p)) {
-      unsigned i = lex ? SearchBranchT(p, room, key, lexcmp) : SearchBranchT(p, room, key, cmp);
+      unsigned i = lex ? SearchBranchT(p, key, lexcmp) : SearchBranchT(p, key, cmp);
       pg = ChildAt(p, i, room);
       continue;
     }
     if (!IsLeaf(p) || IsDupfix(p)) return EMDB_CORRUPTED;
     bool exact = false;
-    unsigned i =
-        lex ? SearchLeafT(p, room, key, &exact, lexcmp) : SearchLeafT(p, room, key, &exact, cmp);
+    unsigned i = lex ? SearchLeafT(p, key, &exact, lexcmp) : SearchLeafT(p, key, &exact, cmp);
     if (!exact) return EMDB_NOTFOUND;
     uint16_t off = SlotOffset(p, i);
     const uint8_t* nd = PageData(p) + off;
