@@ -7,5 +7,9 @@
 namespace emdb_tool {
 
 Command add_stat_command(CLI::App &app);  // cmd_stat.cpp
+Command add_chk_command(CLI::App &app);   // cmd_chk.cpp
+Command add_walk_command(CLI::App &app);  // cmd_walk.cpp
+// Exit code of `emdb chk` for a bad command line (chk's 2 means "major problems").
+int chk_usage_exit_code();
 
 }  // namespace emdb_tool

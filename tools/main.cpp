@@ -20,12 +20,15 @@ int main(int argc, char **argv) {
 
   const std::vector<Command> commands = {
       add_stat_command(app),
+      add_chk_command(app),
+      add_walk_command(app),
   };
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     const int rc = app.exit(e);
+    if (rc != 0 && app.got_subcommand("chk")) return chk_usage_exit_code();
     return rc == 0 ? kExitOk : kExitUsage;
   }
 
