@@ -10,8 +10,10 @@
 //      one is retired), the same number for a page dirty in an ancestor.
 //  P3. Free() of a page allocated by this top-level txn makes it loose (reusable now);
 //      of a committed page, retires it (reusable once no snapshot can reach it).
-//  P4. Alloc() takes loose pages, then reclaimed ones (newest GC records first), then pulls
-//      GC records whose txnid <= gc_limit, then extends the file (up to the geometry's upper).
+//  P4. Alloc() takes loose pages, then reclaimed ones (lowest page number first; the list is
+//      kept sorted descending), then pulls GC records whose txnid <= gc_limit, newest first
+//      (LIFO), then — SAFE_NOSYNC — makes a steady point once, then — at upper — asks laggard
+//      readers to go (space::KickLaggards), then extends the file (up to the geometry's upper).
 #pragma once
 
 #include "core/internal.hpp"
@@ -47,5 +49,7 @@ Page* NewBuffer(Env* env, unsigned n);
 [[nodiscard]] Status EnsureFileSize(Txn* t, pgno_t pages);
 // Takes the newest eligible GC record into txn->reclaimed. false: none eligible.
 [[nodiscard]] Status PullGc(Txn* t, bool* got);
+// The largest page number of the record PullGc would take next (found = false: none).
+[[nodiscard]] Status PeekGc(Txn* t, pgno_t* max_pgno, bool* found);
 
 }  // namespace emdb::pages
