@@ -100,6 +100,12 @@ Status EnsureFileSize(Txn* t, pgno_t pages) {
   return 0;
 }
 
+static uint32_t GcKeyChunk(const uint8_t* k) {
+  uint32_t c;
+  std::memcpy(&c, k + 8, 4);
+  return __builtin_bswap32(c);
+}
+
 // Finds the newest GC record whose txnid is <= gc_limit; the cursor is left on it.
 static Status SeekNewestGc(Txn* t, Cursor* gc, Slice* k, Slice* v, bool* found) {
   *found = false;
@@ -126,27 +132,96 @@ static Status SeekNewestGc(Txn* t, Cursor* gc, Slice* k, Slice* v, bool* found) 
   return 0;
 }
 
-Status PeekGc(Txn* t, pgno_t* max_pgno, bool* found) {
-  *found = false;
-  if (t->gc_busy) return 0;
-  Cursor gc;
-  Slice k, v;
-  EMDB_TRY(SeekNewestGc(t, &gc, &k, &v, found));
-  if (!*found) return 0;
-  uint32_t count = Load32(v.data);
-  // Records are sorted ascending: the last entry is the largest page number.
-  *max_pgno = count ? Load64(v.data + sizeof(GcRecordHeader) + size_t(count - 1) * 8) : 0;
-  return 0;
-}
+static Status TakeCurrent(Txn* t, Cursor* cur, Slice v, bool* got);
 
-Status PullGc(Txn* t, bool* got) {
+Status PullGc(Txn* t, bool* got) { return PullGcChunk(t, GcPick::kNewest, got); }
+
+Status PullGcChunk(Txn* t, GcPick pick, bool* got) {
   *got = false;
   if (t->gc_busy) return 0;
   Cursor gc;
   Slice k, v;
   bool found = false;
+  if (pick == GcPick::kOldest) {
+    if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+    bt::CursorInit(&gc, t, kGcDbi);
+    Status rc = bt::First(&gc);
+    if (rc == EMDB_NOTFOUND) return 0;
+    EMDB_TRY(rc);
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+    if (GcKeyTxnid(k.data) > t->gc_limit) return 0;
+  } else {
+    EMDB_TRY(SeekNewestGc(t, &gc, &k, &v, &found));
+    if (!found) return 0;
+  }
+  if (pick == GcPick::kNewest && GcKeyChunk(k.data) != 0) {
+    // Newest txnid first (LIFO), but within its record the lowest pages first: chunks are
+    // slices of one ascending list, so chunk 0 keeps the allocation low in the file and leaves
+    // the high end to refund and shrink.
+    uint8_t first[kGcKeySize];
+    GcKey(first, GcKeyTxnid(k.data), 0);
+    bool exact = false;
+    EMDB_TRY(bt::Seek(&gc, Slice(first, kGcKeySize), &exact));
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+  }
+  return TakeCurrent(t, &gc, v, got);
+}
+
+Status PullGcKey(Txn* t, const uint8_t* key, bool* got) {
+  *got = false;
+  if (t->gc_busy || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  if (GcKeyTxnid(key) > t->gc_limit) return 0;
+  Cursor gc;
+  bt::CursorInit(&gc, t, kGcDbi);
+  bool exact = false;
+  Status rc = bt::Seek(&gc, Slice(key, kGcKeySize), &exact);
+  if (rc == EMDB_NOTFOUND || (rc == 0 && !exact)) return 0;
+  EMDB_TRY(rc);
+  Slice k, v;
+  EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+  if (v.size < sizeof(GcRecordHeader) ||
+      sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+    return EMDB_CORRUPTED;
+  }
+  return TakeCurrent(t, &gc, v, got);
+}
+
+Status NewestGcChunks(Txn* t, unsigned limit, std::vector<GcChunkRef>* out) {
+  out->clear();
+  if (t->gc_busy) return 0;
+  Cursor gc;
+  Slice k, v;
+  bool found = false;
   EMDB_TRY(SeekNewestGc(t, &gc, &k, &v, &found));
-  if (!found) return 0;
+  while (found && out->size() < limit) {
+    GcChunkRef r;
+    std::memcpy(r.key, k.data, kGcKeySize);
+    uint32_t count = Load32(v.data);
+    r.max_pgno = count ? Load64(v.data + sizeof(GcRecordHeader) + size_t(count - 1) * 8) : 0;
+    out->push_back(r);
+    Status rc = bt::Prev(&gc);
+    if (rc == EMDB_NOTFOUND) break;
+    EMDB_TRY(rc);
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+  }
+  return 0;
+}
+
+// Moves the record under the cursor into t->reclaimed and deletes it from the GC.
+static Status TakeCurrent(Txn* t, Cursor* cur, Slice v, bool* got) {
+  Cursor& gc = *cur;
   uint32_t count = Load32(v.data);
   // t->reclaimed is sorted descending (the lowest page is at the back, taken first); the
   // record is ascending, so it is appended reversed and the two sorted ranges are merged:

@@ -16,6 +16,8 @@
 //      readers to go (space::KickLaggards), then extends the file (up to the geometry's upper).
 #pragma once
 
+#include <vector>
+
 #include "core/internal.hpp"
 
 namespace emdb::pages {
@@ -47,9 +49,20 @@ void ReleaseBuffer(Env* env, Page* p);
 Page* NewBuffer(Env* env, unsigned n);
 // Grows the file so that `pages` pages exist (EMDB_MAP_FULL past upper).
 [[nodiscard]] Status EnsureFileSize(Txn* t, pgno_t pages);
-// Takes the newest eligible GC record into txn->reclaimed. false: none eligible.
+// Takes the newest eligible GC record into txn->reclaimed (the first chunk of the newest
+// eligible txnid: LIFO by txnid, lowest pages first within it). false: none eligible.
 [[nodiscard]] Status PullGc(Txn* t, bool* got);
-// The largest page number of the record PullGc would take next (found = false: none).
-[[nodiscard]] Status PeekGc(Txn* t, pgno_t* max_pgno, bool* found);
+// Which GC chunk to take: kNewest as PullGc; kOldest the first record if eligible (incremental
+// coalescing, space.cpp).
+enum class GcPick { kNewest, kOldest };
+[[nodiscard]] Status PullGcChunk(Txn* t, GcPick pick, bool* got);
+// Takes the chunk with this GC key (if it exists and is eligible).
+[[nodiscard]] Status PullGcKey(Txn* t, const uint8_t* key, bool* got);
+// The newest `limit` eligible chunks, newest first, with their largest page numbers.
+struct GcChunkRef {
+  uint8_t key[format::kGcKeySize];
+  pgno_t max_pgno;
+};
+[[nodiscard]] Status NewestGcChunks(Txn* t, unsigned limit, std::vector<GcChunkRef>* out);
 
 }  // namespace emdb::pages

@@ -88,20 +88,54 @@ void Refund(Txn* t) {
   if (front) t->reclaimed.erase(t->reclaimed.begin(), t->reclaimed.begin() + long(front));
 }
 
-// Pulls the newest eligible GC records while each one holds the page just below next_pgno, so
-// a free tail listed in the GC goes back to the unallocated tail. Each pull is followed by a
-// refund of at least one page: the work is bounded by the pages refunded plus one peek.
-static Status ReclaimTail(Txn* t) {
+// The free tail listed in the GC goes back to the unallocated tail: the newest eligible chunks
+// (at most kTailScan, read without changing anything) whose largest page lies within
+// kTailWindow of the end are pulled, then refunded; repeated while the end moves down. Pages
+// freed at the end one commit at a time land in successive records, which is why more than the
+// newest chunk is looked at. The work is bounded by the pages refunded plus kTailScan chunks.
+//
+// When the file could shrink (a shrink threshold is set and the file is above lower + it), each
+// commit also takes the oldest eligible chunks (kCoalesceChunks per commit: constant cost). Its
+// pages join the sorted reclaimed list, where allocation takes the lowest first, and the rest are
+// saved under this txn's id: over a number of commits the free pages of all records meet, live
+// pages (the GC tree's own leaves included) move down, and the top of the file frees up for refund.
+constexpr unsigned kTailScan = 8;
+constexpr pgno_t kTailWindow = 256;
+constexpr unsigned kCoalesceChunks = 4;
+
+static Status RefundTail(Txn* t) {
+  std::vector<pages::GcChunkRef> refs;
   for (;;) {
     Refund(t);
-    pgno_t max_pg = 0;
-    bool found = false;
-    EMDB_TRY(pages::PeekGc(t, &max_pg, &found));
-    if (!found || max_pg + 1 != t->next_pgno) return 0;
-    bool got = false;
-    EMDB_TRY(pages::PullGc(t, &got));
-    if (!got) return 0;
+    EMDB_TRY(pages::NewestGcChunks(t, kTailScan, &refs));
+    const pgno_t before = t->next_pgno;
+    bool pulled = false;
+    for (const pages::GcChunkRef& r : refs) {
+      if (r.max_pgno + kTailWindow < t->next_pgno) continue;
+      bool got = false;
+      EMDB_TRY(pages::PullGcKey(t, r.key, &got));
+      pulled |= got;
+    }
+    if (!pulled) return 0;
+    Refund(t);
+    if (t->next_pgno == before) return 0;
   }
+}
+
+static Status ReclaimTail(Txn* t) {
+  EMDB_TRY(RefundTail(t));
+  const Geometry& g = t->env->geo;
+  if (g.shrink != 0 && g.now > std::max(g.lower, kMinPages) + g.shrink) {
+    bool any = false;
+    for (unsigned i = 0; i < kCoalesceChunks; i++) {
+      bool got = false;
+      EMDB_TRY(pages::PullGcChunk(t, pages::GcPick::kOldest, &got));
+      if (!got) break;
+      any = true;
+    }
+    if (any) EMDB_TRY(RefundTail(t));
+  }
+  return 0;
 }
 
 // Page numbers a GC record holds at most: its value stays inline in a leaf node.
@@ -203,6 +237,7 @@ uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable) {
   uint64_t now = g.now;
   bool forced = t->shrink_to != 0;
   if (g.shrink == 0 && !forced) return now;
+  if (t->geo_changed && !forced) return now;  // a `now` asked for in this txn stays
   uint64_t keep = next_pgno;
   keep = std::max(keep, MaxReaderPages(env));
   if (!durable) keep = std::max(keep, SteadyNextPgno(env));
