@@ -815,7 +815,15 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   }
   uint64_t oldest = const_cast<Env*>(e)->lck.OldestReader(hm.txnid_a);
   info->mi_latter_reader_txnid = oldest;
-  info->mi_self_latter_reader_txnid = oldest;
+  // The oldest snapshot held by a reader of this process (the recent txnid if none).
+  uint64_t self = hm.txnid_a;
+  const uint32_t me = uint32_t(::getpid());
+  for (unsigned i = 0; i < e->lck.max_readers(); i++) {
+    const os::ReaderSlot* s = e->lck.slot(i);
+    uint64_t x = s->txnid.load(std::memory_order_acquire);
+    if (x != 0 && x < self && s->pid.load(std::memory_order_relaxed) == me) self = x;
+  }
+  info->mi_self_latter_reader_txnid = self;
   info->mi_maxreaders = e->lck.max_readers();
   info->mi_numreaders = e->lck.CountReaders();
   info->mi_dxb_pagesize = e->psize;

@@ -273,6 +273,7 @@ struct Txn {
   bool geo_changed = false;   // emdb_env_set_geometry inside this txn: commit writes the meta
   uint64_t gc_pulled = 0;     // GC records pulled by this txn (emdb_txn_info, tests)
   uint64_t shrink_to = 0;     // emdb_env_set_geometry asked for a smaller `now` (pages)
+  bool coalesced = false;     // space::Coalesce ran in this txn
 
   // ---- read transactions (space management) ----
   bool parked = false;      // emdb_txn_park: the writer may oust it

@@ -290,11 +290,14 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
           t->reclaimed.pop_back();
           break;
         }
+        EMDB_TRY(space::Coalesce(t));
+        if (!t->reclaimed.empty()) continue;
         bool got = false;
         EMDB_TRY(PullGc(t, &got));
         if (!got) break;
       }
     } else {
+      EMDB_TRY(space::Coalesce(t));
       std::sort(t->loose.begin(), t->loose.end());
       if (!TakeRunAsc(t->loose, n, &pg)) {
         for (;;) {

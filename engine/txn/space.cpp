@@ -122,18 +122,24 @@ static Status RefundTail(Txn* t) {
   }
 }
 
+Status Coalesce(Txn* t) {
+  if (t->coalesced || t->gc_busy) return 0;
+  t->coalesced = true;
+  const Geometry& g = t->env->geo;
+  if (g.shrink == 0 || g.now <= std::max(g.lower, kMinPages) + g.shrink) return 0;
+  for (unsigned i = 0; i < kCoalesceChunks; i++) {
+    bool got = false;
+    EMDB_TRY(pages::PullGcChunk(t, pages::GcPick::kOldest, &got));
+    if (!got) break;
+  }
+  return 0;
+}
+
 static Status ReclaimTail(Txn* t) {
   EMDB_TRY(RefundTail(t));
-  const Geometry& g = t->env->geo;
-  if (g.shrink != 0 && g.now > std::max(g.lower, kMinPages) + g.shrink) {
-    bool any = false;
-    for (unsigned i = 0; i < kCoalesceChunks; i++) {
-      bool got = false;
-      EMDB_TRY(pages::PullGcChunk(t, pages::GcPick::kOldest, &got));
-      if (!got) break;
-      any = true;
-    }
-    if (any) EMDB_TRY(RefundTail(t));
+  if (!t->coalesced) {
+    EMDB_TRY(Coalesce(t));
+    EMDB_TRY(RefundTail(t));
   }
   return 0;
 }
@@ -147,67 +153,141 @@ static size_t FreeCount(const Txn* t) {
   return t->retired.size() + t->loose.size() + t->reclaimed.size();
 }
 
-// The retired, loose and unused reclaimed pages go into records (txnid, 0), (txnid, 1), ...
-// Reserving records allocates and frees pages, so only the count is tracked while reserving
-// (each reservation is O(log n)); the list is merged and sorted once, then the chunks are
-// filled in place. A 10-million-page free list costs one sort, not one per chunk.
+namespace {
+
+// One group of GC chunks written by a commit: keys (txnid, base), (txnid, base + 1), ...
+struct ChunkGroup {
+  txnid_t txnid = 0;
+  uint32_t base = 0;
+  std::vector<size_t> caps;  // capacity of each reserved chunk
+  size_t total = 0;
+};
+
+Status ReserveChunk(Txn* t, ChunkGroup* g, size_t n) {
+  uint8_t key[kGcKeySize];
+  Cursor c;
+  bt::CursorInit(&c, t, kGcDbi);
+  GcKey(key, g->txnid, uint32_t(g->base + g->caps.size()));
+  EMDB_val k{key, kGcKeySize};
+  EMDB_val v{nullptr, sizeof(GcRecordHeader) + n * sizeof(pgno_t)};
+  EMDB_TRY(cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE));
+  g->caps.push_back(n);
+  g->total += n;
+  return 0;
+}
+
+// Fills the group's reserved chunks in place with `list` (sorted); their leaves are dirty in
+// this txn and seeking allocates nothing.
+Status FillChunks(Txn* t, const ChunkGroup& g, const std::vector<pgno_t>& list) {
+  uint8_t key[kGcKeySize];
+  size_t at = 0;
+  for (size_t ch = 0; ch < g.caps.size(); ch++) {
+    Cursor c;
+    bt::CursorInit(&c, t, kGcDbi);
+    GcKey(key, g.txnid, uint32_t(g.base + ch));
+    bool exact = false;
+    EMDB_TRY(bt::Seek(&c, Slice(key, kGcKeySize), &exact));
+    if (!exact) return EMDB_PROBLEM;
+    Slice kk, vv;
+    EMDB_TRY(bt::Current(&c, &kk, &vv, nullptr));
+    if (vv.size != sizeof(GcRecordHeader) + g.caps[ch] * sizeof(pgno_t)) return EMDB_PROBLEM;
+    uint8_t* dst = const_cast<uint8_t*>(vv.data);
+    size_t n = std::min(g.caps[ch], list.size() - at);
+    GcRecordHeader h{uint32_t(n), 0};
+    std::memcpy(dst, &h, sizeof(h));
+    if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
+    std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (g.caps[ch] - n) * sizeof(pgno_t));
+    at += n;
+  }
+  return at == list.size() ? 0 : EMDB_PROBLEM;
+}
+
+// The first free chunk number of `txnid` (one past its largest existing chunk).
+Status NextChunk(Txn* t, txnid_t txnid, uint32_t* out) {
+  *out = 0;
+  if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  Cursor c;
+  bt::CursorInit(&c, t, kGcDbi);
+  uint8_t key[kGcKeySize];
+  GcKey(key, txnid + 1, 0);
+  bool exact = false;
+  Status rc = bt::Seek(&c, Slice(key, kGcKeySize), &exact);
+  if (rc == EMDB_NOTFOUND) {
+    rc = bt::Last(&c);
+  } else if (rc == 0) {
+    rc = bt::Prev(&c);
+  }
+  if (rc == EMDB_NOTFOUND) return 0;
+  EMDB_TRY(rc);
+  Slice k, v;
+  EMDB_TRY(bt::Current(&c, &k, &v, nullptr));
+  if (k.size != kGcKeySize) return EMDB_CORRUPTED;
+  if (GcKeyTxnid(k.data) != txnid) return 0;
+  uint32_t chunk;
+  std::memcpy(&chunk, k.data + 8, 4);
+  *out = __builtin_bswap32(chunk) + 1;
+  return 0;
+}
+
+}  // namespace
+
+// Two groups of records are written:
+//  - the pages this txn retired, under (txnid, 0), (txnid, 1), ...: snapshots up to this one
+//    may still reach them;
+//  - the free pages it took but did not use (reclaimed) and the pages it allocated and freed
+//    (loose), under the newest eligible txnid (gc_limit) with chunk numbers after that txnid's
+//    existing chunks. They were reusable before this commit and stay reusable: saving them under
+//    the new txnid would pin them behind every reader running now (LMDB likewise saves its
+//    leftovers under the txnids it consumed).
+// Reserving records allocates and frees pages, so only the counts are tracked while reserving
+// (each reservation is O(log n)); each list is sorted once, then the chunks are filled in place.
+// A 10-million-page free list costs one sort, not one per chunk.
 Status SaveGc(Txn* t) {
   EMDB_TRY(ReclaimTail(t));
   if (FreeCount(t) == 0) return 0;
   t->gc_busy = true;
   const size_t cap = GcChunkCapacity(t->env);
-  std::vector<size_t> caps;  // capacity of each reserved chunk
-  size_t total = 0;
+  ChunkGroup retired_g, free_g;
+  retired_g.txnid = t->txnid;
+  const bool old_key = t->gc_limit >= 1 && t->gc_limit < t->txnid;
+  free_g.txnid = old_key ? t->gc_limit : t->txnid;
   Status rc = 0;
-  uint8_t key[kGcKeySize];
-  for (;;) {
+  if (old_key) rc = NextChunk(t, free_g.txnid, &free_g.base);
+  while (rc == 0) {
     Refund(t);
-    size_t need = FreeCount(t);
-    if (need <= total) break;
+    size_t need_free = t->loose.size() + t->reclaimed.size();
+    size_t need_retired = t->retired.size();
+    if (!old_key) {
+      need_retired += need_free;
+      need_free = 0;
+    }
     // A little slack in the tail chunk absorbs the pages that reserving it frees.
-    size_t n = std::min(cap, need - total + 4);
-    Cursor c;
-    bt::CursorInit(&c, t, kGcDbi);
-    GcKey(key, t->txnid, uint32_t(caps.size()));
-    EMDB_val k{key, kGcKeySize};
-    EMDB_val v{nullptr, sizeof(GcRecordHeader) + n * sizeof(pgno_t)};
-    rc = cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE);
-    if (rc != 0) break;
-    caps.push_back(n);
-    total += n;
+    if (retired_g.total < need_retired) {
+      rc = ReserveChunk(t, &retired_g, std::min(cap, need_retired - retired_g.total + 4));
+    } else if (free_g.total < need_free) {
+      rc = ReserveChunk(t, &free_g, std::min(cap, need_free - free_g.total + 4));
+    } else {
+      break;
+    }
   }
-  std::vector<pgno_t> list;
   if (rc == 0) {
+    std::vector<pgno_t> list;
     list.reserve(FreeCount(t));
     list.insert(list.end(), t->retired.begin(), t->retired.end());
-    list.insert(list.end(), t->loose.begin(), t->loose.end());
-    list.insert(list.end(), t->reclaimed.begin(), t->reclaimed.end());
-    std::sort(list.begin(), list.end());
-  }
-  // Fill the chunks in place (their leaves are dirty in this txn; seeking allocates nothing).
-  size_t at = 0;
-  for (size_t ch = 0; ch < caps.size() && rc == 0; ch++) {
-    Cursor c;
-    bt::CursorInit(&c, t, kGcDbi);
-    GcKey(key, t->txnid, uint32_t(ch));
-    bool exact = false;
-    rc = bt::Seek(&c, Slice(key, kGcKeySize), &exact);
-    if (rc == 0 && !exact) rc = EMDB_PROBLEM;
-    Slice kk, vv;
-    if (rc == 0) rc = bt::Current(&c, &kk, &vv, nullptr);
-    if (rc == 0 && vv.size != sizeof(GcRecordHeader) + caps[ch] * sizeof(pgno_t)) {
-      rc = EMDB_PROBLEM;
+    if (!old_key) {
+      list.insert(list.end(), t->loose.begin(), t->loose.end());
+      list.insert(list.end(), t->reclaimed.begin(), t->reclaimed.end());
     }
-    if (rc != 0) break;
-    uint8_t* dst = const_cast<uint8_t*>(vv.data);
-    size_t n = std::min(caps[ch], list.size() - at);
-    GcRecordHeader h{uint32_t(n), 0};
-    std::memcpy(dst, &h, sizeof(h));
-    if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
-    std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (caps[ch] - n) * sizeof(pgno_t));
-    at += n;
+    std::sort(list.begin(), list.end());
+    rc = FillChunks(t, retired_g, list);
+    if (rc == 0 && old_key) {
+      list.clear();
+      list.insert(list.end(), t->loose.begin(), t->loose.end());
+      list.insert(list.end(), t->reclaimed.begin(), t->reclaimed.end());
+      std::sort(list.begin(), list.end());
+      rc = FillChunks(t, free_g, list);
+    }
   }
-  if (rc == 0 && at != list.size()) rc = EMDB_PROBLEM;
   t->gc_busy = false;
   if (rc != 0) return rc;
   t->retired.clear();

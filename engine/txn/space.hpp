@@ -47,6 +47,12 @@ void AdoptGeometry(Env* env, const format::Geometry& g);
 [[nodiscard]] Status SaveGc(Txn* t);
 // S3: gives free pages at the end back to the unallocated tail.
 void Refund(Txn* t);
+// Incremental coalescing, once per write txn, before its first GC pull (or at its commit): when
+// the file could shrink (a threshold is set and the file is above lower + it), the oldest
+// eligible GC chunks (4: constant cost) join the reclaimed list. Allocation takes the lowest
+// reclaimed page first, so live pages move towards the start of the file and the end frees up
+// for refund and truncation; unused pages are saved again under the newest eligible txnid.
+[[nodiscard]] Status Coalesce(Txn* t);
 // S4, before the meta is written: the file size (pages) the meta records.
 uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable);
 // S4, after the meta was written and published: truncates to `now` if still allowed.

@@ -246,6 +246,7 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   Status rc = 0;
   space::AdoptGeometry(env, t->meta.geo);
   t->geo_changed = false;
+  t->coalesced = false;
   t->shrink_to = 0;
   t->gc_pulled = 0;
   if (size_t(env->geo.now * env->psize) > env->map.mapped()) {

@@ -70,9 +70,13 @@ TEST_F(GcCost, SmallCommitsDoNotSlowDownWithAHugeGc) {
                ns.size(), (unsigned long long)gi.gi_pages, median / 1e3, p999 / 1e3, slowest / 1e3,
                double(slowest) / double(median));
   // The ratio is the property (independent of GC size); a 50 us floor keeps a near-zero
-  // median from turning a single page fault into a failure.
+  // median from turning a single page fault into a failure. Sanitizer builds only report it:
+  // their allocator (quarantine, shadow memory) adds outliers that are not the engine's.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_LE(slowest, std::max<uint64_t>(10 * median, median + 50000))
       << "a small commit's CPU time grew with the GC";
+#endif
+  EXPECT_GT(median, 0u);
   EXPECT_OK(audit(env()));
 }
 

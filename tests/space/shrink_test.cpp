@@ -84,15 +84,24 @@ TEST_F(Shrink, LongReaderBlocksReuseThenSpaceIsReusedNewestFirstAndTheFileShrink
   while (phase.load() != 3) std::this_thread::yield();
   reader.join();
 
-  // Newest first: the next commit takes the newest record for its pages. (It also takes a few of
-  // the oldest chunks to coalesce them, since the file can shrink: see engine/txn/space.cpp.)
-  std::vector<uint64_t> before = gc_record_txnids(env());
+  // Newest first: the next commit takes the newest record's first chunk for its pages; the
+  // oldest records stay. (Coalescing, which also takes the oldest chunks while the file can
+  // shrink, is switched off for this one commit by a zero shrink threshold.)
+  ASSERT_OK(emdb_env_set_geometry(env(), -1, -1, -1, -1, 0, -1));
+  std::vector<uint64_t> before = gc_record_keys(env());
   ASSERT_FALSE(before.empty());
+  const uint64_t newest = before.back() >> 32, oldest = before.front() >> 32;
+  ASSERT_LT(oldest, newest);
   ASSERT_OK(put_range(env(), dbi, 0, 1, 1000, 99));
-  std::vector<uint64_t> after = gc_record_txnids(env());
-  EXPECT_LT(std::count(after.begin(), after.end(), before.back()),
-            std::count(before.begin(), before.end(), before.back()))
-      << "the newest record is reclaimed first";
+  std::vector<uint64_t> after = gc_record_keys(env());
+  EXPECT_EQ(0, std::count(after.begin(), after.end(), newest << 32))
+      << "the newest record's first chunk is reclaimed first";
+  for (uint64_t k : before) {
+    if ((k >> 32) == oldest) {
+      EXPECT_EQ(1, std::count(after.begin(), after.end(), k)) << "the oldest record stays";
+    }
+  }
+  ASSERT_OK(emdb_env_set_geometry(env(), -1, -1, -1, -1, 512 * KiB, -1));
   EXPECT_LE(data_size(db_path()), grown) << "no growth while reclaimable pages exist";
 
   // Rewriting keeps reusing and the file shrinks back.

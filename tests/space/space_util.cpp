@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include <cstring>
+
 #include "btree/tree.hpp"
 #include "core/internal.hpp"
 #include "txn/audit.hpp"
@@ -21,6 +23,12 @@ int audit(EMDB_env* env) {
 
 std::vector<uint64_t> gc_record_txnids(EMDB_env* env) {
   std::vector<uint64_t> out;
+  for (uint64_t k : gc_record_keys(env)) out.push_back(k >> 32);
+  return out;
+}
+
+std::vector<uint64_t> gc_record_keys(EMDB_env* env) {
+  std::vector<uint64_t> out;
   EMDB_txn* t = nullptr;
   if (emdb_txn_begin(env, nullptr, EMDB_TXN_RDONLY, &t) != 0) return out;
   emdb::Txn* x = reinterpret_cast<emdb::Txn*>(t);
@@ -31,7 +39,9 @@ std::vector<uint64_t> gc_record_txnids(EMDB_env* env) {
     while (rc == 0) {
       emdb::Slice k, v;
       if (emdb::bt::Current(&c, &k, &v, nullptr) != 0) break;
-      out.push_back(emdb::format::GcKeyTxnid(k.data));
+      uint32_t chunk;
+      std::memcpy(&chunk, k.data + 8, 4);
+      out.push_back((emdb::format::GcKeyTxnid(k.data) << 32) | __builtin_bswap32(chunk));
       rc = emdb::bt::Next(&c);
     }
   }

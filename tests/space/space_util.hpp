@@ -17,6 +17,8 @@ namespace emdb_test::space {
 int audit(EMDB_env* env);
 // The txnids of the GC records, in key order (one entry per chunk), seen by a read txn.
 std::vector<uint64_t> gc_record_txnids(EMDB_env* env);
+// The GC keys as txnid * 2^32 + chunk, in key order.
+std::vector<uint64_t> gc_record_keys(EMDB_env* env);
 // Size of the data file of a database directory.
 long long data_size(const std::string& dir);
 // emdb_gc_info in a fresh read txn.
