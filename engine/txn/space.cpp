@@ -403,6 +403,10 @@ Status KickLaggards(Txn* t, unsigned n, bool* again) {
   for (;;) {
     uint64_t oldest = lck.OldestReader(head);
     uint64_t limit = utterly ? oldest : std::min(oldest, steady);
+    // As txn::BeginWrite: with unflushed commits, the steady meta's snapshot stays too.
+    if (!utterly && steady > 0 && lck.header()->unsync_bytes.load() != 0) {
+      limit = std::min(limit, steady - 1);
+    }
     if (limit > t->gc_limit) {
       t->gc_limit = limit;
       *again = true;
