@@ -33,8 +33,16 @@ Page* NewBuffer(Env* env, unsigned n) {
   return p;
 }
 
+// EMDB_WRITEMAP: a page a write txn allocates is free in every snapshot (readers, steady and
+// durable metas), so the txn builds it in place in the writable map and the commit copies
+// nothing. Only shadows of pages dirty in an ancestor (nested txns) are heap buffers.
+static inline bool InMap(const Env* env, const Page* p) {
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+  return b >= env->map.base() && b < env->map.base() + env->map.reserved();
+}
+
 void ReleaseBuffer(Env* env, Page* p) {
-  if (p == nullptr) return;
+  if (p == nullptr || InMap(env, p)) return;
   bool single = !IsLarge(p) || p->large_count <= 1;
   if (single && env->page_pool.size() < env->opt_dp_reserve_limit) {
     env->page_pool.push_back(p);
@@ -277,12 +285,14 @@ static bool TakeRunDesc(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
 static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
   Env* env = t->env;
   pgno_t pg = kInvalidPgno;
+  bool from_loose = false;
   for (;;) {
     if (n == 1) {
       for (;;) {
         if (!t->loose.empty()) {
           pg = t->loose.back();
           t->loose.pop_back();
+          from_loose = true;
           break;
         }
         if (!t->reclaimed.empty()) {
@@ -299,7 +309,8 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     } else {
       EMDB_TRY(space::Coalesce(t));
       std::sort(t->loose.begin(), t->loose.end());
-      if (!TakeRunAsc(t->loose, n, &pg)) {
+      from_loose = TakeRunAsc(t->loose, n, &pg);
+      if (!from_loose) {
         for (;;) {
           if (TakeRunDesc(t->reclaimed, n, &pg)) break;
           // EMDB_opt_rp_augment_limit: stop gathering GC records in search of a run once the
@@ -316,9 +327,18 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
       }
     }
     if (pg != kInvalidPgno || t->gc_busy) break;
-    if (!t->steady_tried && (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC) {
-      // Weak commits: pages freed since the last steady point are pinned by it. Before growing
-      // the file, make the newest commit steady (one flush) and reclaim them (as libmdbx does).
+    // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
+    // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
+    // of taking new pages, in two cases: before growing the file (as libmdbx does; a little
+    // before the tail is used up, so that saving the GC at commit — when nothing can be
+    // reclaimed — finds room), and once the unflushed volume reaches a growth step (so the pool
+    // freed between two steady points stays about a growth step, and the file does not creep up
+    // a step at a time).
+    const uint64_t gc_reserve = std::min<uint64_t>(32, env->geo.grow / 2 + 1);
+    const uint64_t step_bytes = std::max<uint64_t>(env->geo.grow, 16) * env->psize;
+    if (!t->steady_tried && (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
+        (t->next_pgno + n + gc_reserve > env->geo.now ||
+         env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
       t->steady_tried = true;
       uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
       if (oldest > t->gc_limit) {
@@ -341,7 +361,12 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     pg = t->next_pgno;
     t->next_pgno += n;
   }
-  Page* p = NewBuffer(env, n);
+  // In place in the map, except in a nested txn for pages of its loose list: a page it freed
+  // may still be live in an ancestor (alone or inside a large run), which needs it back intact
+  // if this txn aborts.
+  const bool in_place = (env->flags & EMDB_WRITEMAP) && !(from_loose && t->parent != nullptr);
+  Page* p = in_place ? reinterpret_cast<Page*>(env->map.base() + size_t(pg) * env->psize)
+                     : NewBuffer(env, n);
   (void)zero;
   std::memset(p, 0, kPageHeaderSize);
   p->pgno = pg;
@@ -358,6 +383,22 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
 
 Status Alloc(Txn* t, unsigned n, Page** out) { return AllocImpl(t, n, out, true); }
 
+// Copies page `src` into `dst`: for branch and leaf pages only the header with the slot array
+// and the node area, not the free gap between them (its bytes mean nothing).
+static inline void CopyPage(Page* dst, const Page* src, size_t psize) {
+  const unsigned kind = src->flags & (kPageBranch | kPageLeaf | kPageLarge | kPageDupfix);
+  if ((kind == kPageBranch || kind == kPageLeaf) && src->lower <= src->upper &&
+      kPageHeaderSize + size_t(src->upper) <= psize) {
+    auto* d = reinterpret_cast<uint8_t*>(dst);
+    auto* s = reinterpret_cast<const uint8_t*>(src);
+    const size_t head = kPageHeaderSize + src->lower, tail = kPageHeaderSize + src->upper;
+    std::memcpy(d, s, head);
+    std::memcpy(d + tail, s + tail, psize - tail);
+    return;
+  }
+  std::memcpy(dst, src, psize);
+}
+
 Status Touch(Txn* t, Page* p, Page** out) {
   Env* env = t->env;
   pgno_t pgno = p->pgno;
@@ -368,7 +409,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   if (IsFresh(t, pgno)) {
     // Dirty in an ancestor (nested txn): shadow it under the same number.
     Page* np = NewBuffer(env, 1);
-    std::memcpy(np, p, env->psize);
+    CopyPage(np, p, env->psize);
     t->dirty.Put(pgno, np);
     t->dirty_bytes += env->psize;
     env->pgop.clone++;
@@ -378,7 +419,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   Page* np;
   EMDB_TRY(AllocImpl(t, 1, &np, false));
   pgno_t newpg = np->pgno;
-  std::memcpy(np, p, env->psize);
+  CopyPage(np, p, env->psize);
   np->pgno = newpg;
   np->txnid = t->txnid;
   t->retired.push_back(pgno);
@@ -398,8 +439,10 @@ void Free(Txn* t, pgno_t pgno, unsigned n) {
     // EMDB_opt_loose_limit: at most that many loose pages stay in the hot LIFO list; the
     // older ones join the sorted reclaimed list, where they coalesce into runs and can be
     // refunded to the end of the file. Done in batches so the merge cost is amortized.
+    // Not in a nested txn: its loose pages may still be live in an ancestor, and with WRITEMAP
+    // only the loose list marks them as not to be built in place (AllocImpl).
     size_t limit = t->env->opt_loose_limit;
-    if (t->loose.size() > 2 * limit + 16) {
+    if (t->parent == nullptr && t->loose.size() > 2 * limit + 16) {
       size_t move = t->loose.size() - limit;
       std::vector<pgno_t> older(t->loose.begin(), t->loose.begin() + long(move));
       t->loose.erase(t->loose.begin(), t->loose.begin() + long(move));
