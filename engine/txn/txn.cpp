@@ -426,31 +426,22 @@ static Status SaveTableRecords(Txn* t) {
 
 static Status WritePages(Txn* t) {
   Env* env = t->env;
+  size_t ps = env->psize;
+  if (env->flags & EMDB_WRITEMAP) {
+    // Pages built in place need nothing; heap shadows (nested txns) are copied in.
+    t->dirty.ForEach([&](pgno_t pg, Page* p) {
+      uint8_t* dst = env->map.base() + pg * ps;
+      if (reinterpret_cast<uint8_t*>(p) == dst) return;
+      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+      std::memcpy(dst, p, n * ps);
+    });
+    return 0;
+  }
   std::vector<std::pair<pgno_t, Page*>> list;
   list.reserve(t->dirty.size());
   t->dirty.ForEach([&](pgno_t pg, Page* p) { list.emplace_back(pg, p); });
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t ps = env->psize;
-  if (env->flags & EMDB_WRITEMAP) {
-    uint64_t end = 0;
-    for (auto& [pg, p] : list) {
-      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-      if (pg < end) {
-        EMDB_LOG_ERR("commit: dirty page %llu lies inside a run", (unsigned long long)pg);
-        return EMDB_PROBLEM;
-      }
-      end = pg + n;
-    }
-    for (auto& [pg, p] : list) {
-      // Pages built in place need no copy; heap shadows (nested txns) are copied in.
-      uint8_t* dst = env->map.base() + pg * ps;
-      if (reinterpret_cast<uint8_t*>(p) == dst) continue;
-      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-      std::memcpy(dst, p, n * ps);
-    }
-    return 0;
-  }
   std::vector<struct iovec> iov;
   iov.reserve(std::min<size_t>(list.size(), IOV_MAX));
   uint64_t start = 0, next = 0;
