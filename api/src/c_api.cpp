@@ -247,6 +247,7 @@ int GetSlot(Env* env, Txn* t) {
       os::ReaderSlot* s;
       int rc = env->lck.AcquireSlot(&s);
       if (rc != 0) return rc;
+      s->tid.store(uint64_t(pthread_self()), std::memory_order_relaxed);
       t->slot = s;
       t->slot_per_txn = true;
     }

@@ -1,6 +1,9 @@
 // shrink_test.cpp — a mass delete shrinks the file to within lower + shrink_threshold +
 // growth_step; a long reader blocks reuse (the file grows), and once it ends the GC is reused
 // newest-first (LIFO) and the file shrinks back; options that steer reclaiming.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -114,6 +117,77 @@ TEST_F(Shrink, LongReaderBlocksReuseThenSpaceIsReusedNewestFirstAndTheFileShrink
                last);
   EXPECT_LT(last, grown);
   EXPECT_LE(last, settled + 512 * KiB + 256 * KiB);
+  EXPECT_OK(audit(env()));
+}
+
+// Another process keeps the database open and reads while this one shrinks the file and grows
+// it again: it keeps its reserved mapping and sees every size without an error.
+TEST_F(Shrink, AnotherProcessSeesTheFileShrinkAndGrow) {
+  EnvOptions o;
+  o.pagesize = 4096;
+  o.size_lower = 1 * MiB;
+  o.size_upper = 512 * MiB;
+  o.growth_step = 1 * MiB;
+  o.shrink_threshold = 2 * MiB;
+  int to[2], from[2];
+  ASSERT_EQ(0, pipe(to));
+  ASSERT_EQ(0, pipe(from));
+  pid_t pid = fork();  // before this process opens the database
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(to[1]);
+    close(from[0]);
+    EMDB_env* e = nullptr;
+    char c;
+    if (read(to[0], &c, 1) != 1) _exit(2);
+    if (open_env(&e, db_path(), o) != 0) _exit(3);
+    while (read(to[0], &c, 1) == 1 && c == 'r') {
+      // Count the entries with a cursor over the whole table (touches every page).
+      int64_t n = 0;
+      EMDB_txn* t = nullptr;
+      int rc = emdb_txn_begin(e, nullptr, EMDB_TXN_RDONLY, &t);
+      EMDB_dbi dbi = 0;
+      if (rc == 0) rc = emdb_dbi_open(t, "t", EMDB_DB_DEFAULTS, &dbi);
+      Pairs all;
+      if (rc == 0) rc = collect(t, dbi, &all);
+      if (t) emdb_txn_abort(t);
+      n = rc == 0 ? int64_t(all.size()) : -int64_t(1000000 - rc);
+      if (write(from[1], &n, sizeof n) != sizeof n) _exit(4);
+    }
+    emdb_env_close(e);
+    _exit(0);
+  }
+  close(to[0]);
+  close(from[1]);
+  auto child_count = [&]() -> int64_t {
+    int64_t n = -1;
+    EXPECT_EQ(1, write(to[1], "r", 1));
+    EXPECT_EQ(ssize_t(sizeof n), read(from[0], &n, sizeof n));
+    return n;
+  };
+  open(o);
+  const EMDB_dbi dbi = table("t");
+  ASSERT_EQ(1, write(to[1], "o", 1));
+  for (uint64_t i = 0; i < 4; i++) ASSERT_OK(put_range(env(), dbi, i * 2500, 2500, 1000));
+  EXPECT_EQ(10000, child_count());
+  const long long full = data_size(db_path());
+  {
+    Txn t = write_txn();
+    for (uint64_t i = 0; i < 10000; i++) ASSERT_OK(del(t.get(), dbi, key_n(i)));
+    ASSERT_OK(t.commit());
+  }
+  for (int i = 0; i < 60; i++) ASSERT_OK(put_range(env(), dbi, 100000 + i, 1, 100));
+  const long long shrunk = data_size(db_path());
+  EXPECT_LT(shrunk, full / 2);
+  EXPECT_EQ(60, child_count());
+  for (uint64_t i = 0; i < 4; i++) ASSERT_OK(put_range(env(), dbi, i * 2500, 2500, 1000, 5));
+  EXPECT_GT(data_size(db_path()), shrunk);
+  EXPECT_EQ(10060, child_count());
+  close(to[1]);
+  int status = 0;
+  ASSERT_EQ(pid, waitpid(pid, &status, 0));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(from[0]);
   EXPECT_OK(audit(env()));
 }
 
