@@ -532,7 +532,10 @@ int emdb_env_set_geometry(EMDB_env* env, intptr_t size_lower, intptr_t size_now,
     EMDB_LOG_ERR("geometry: now %lld > upper %lld", (long long)size_now, (long long)size_upper);
     return EMDB_EINVAL;
   }
-  if (size_upper > 0 && uint64_t(size_upper) > EMDB_MAPSIZE_MAX) return EMDB_TOO_LARGE;
+  if (size_upper > 0 && uint64_t(size_upper) > EMDB_MAPSIZE_MAX) {
+    EMDB_LOG_ERR("geometry: upper %lld is above EMDB_MAPSIZE_MAX", (long long)size_upper);
+    return EMDB_TOO_LARGE;
+  }
   if (size_lower != -1) env->req_lower = size_lower;
   if (size_now != -1) env->req_now = size_now;
   if (size_upper != -1) env->req_upper = size_upper;
