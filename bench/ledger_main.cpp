@@ -3,9 +3,11 @@
 //
 //   emdb-ledger [--dir D] [--out PREFIX] [--blocks N] [--preload N] [--hold N]
 //               [--value-size N] [--mode sync|lazy|nosync] [--upper BYTES]
+//               [--growth BYTES] [--shrink BYTES]
 // Defaults follow issue 4: 2,000 blocks of 2,000 appends, 1,000 updates and 2,000 prunes, a
 // reader holding each snapshot for 50 blocks, 1,000,000 records preloaded. LMDB gets a fixed
-// map of --upper bytes (16 GiB); emdb the same upper with its default growth/shrink steps.
+// map of --upper bytes (16 GiB); emdb the same upper, an 8 MiB growth step and a 16 MiB shrink
+// threshold.
 // The default mode is lazy (LMDB MDB_NOSYNC, emdb EMDB_SAFE_NOSYNC): neither maps the file
 // writable, so st_size is the space each engine has allocated.
 #include <lmdb.h>
@@ -144,6 +146,8 @@ int main(int argc, char **argv) {
   ledger::Params p;
   p.open.mode = SyncMode::lazy;
   p.open.upper_bytes = size_t(16) << 30;
+  p.open.growth_bytes = size_t(8) << 20;  // a node-like geometry, scaled to this run's size
+  p.open.shrink_bytes = 16ll << 20;
   std::string dir = "/tmp/emdb-ledger", out = "ledger";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -169,7 +173,8 @@ int main(int argc, char **argv) {
       if (!parse_sync_mode(next(), &p.open.mode)) die("bad --mode");
     } else {
       die("usage: emdb-ledger [--dir D] [--out PREFIX] [--blocks N] [--preload N] [--hold N] "
-          "[--value-size N] [--mode sync|lazy|nosync] [--upper BYTES]");
+          "[--value-size N] [--mode sync|lazy|nosync] [--upper BYTES] [--growth BYTES] "
+          "[--shrink BYTES]");
     }
   }
   auto fresh = [&](const std::string &d) {
