@@ -326,6 +326,7 @@ TEST(Park, UnparkedInTimeKeepsItsSnapshot) {
   ASSERT_OK(emdb_txn_begin(e.get(), nullptr, EMDB_TXN_READWRITE, &w));
   EXPECT_EQ(-1, emdb_txn_straggler(w, nullptr));
   emdb_txn_abort(w);
+  EXPECT_OK(audit(e.get()));
 }
 
 }  // namespace
