@@ -174,6 +174,8 @@ Status BeginRead(Env* env, Txn* t) {
     }
     t->slot->txnid.store(h, std::memory_order_seq_cst);
     t->slot->snapshot_pages.store(t->meta.next_pgno, std::memory_order_relaxed);
+    t->slot->snapshot_retired.store(lck.header()->pages_retired.load(std::memory_order_relaxed),
+                                    std::memory_order_relaxed);
     uint64_t again = lck.header()->head_txnid.load(std::memory_order_seq_cst);
     if (again == h || (!found && again < h)) break;
     if (attempt > 1000) return EMDB_PROBLEM;
@@ -309,7 +311,10 @@ void Abort(Txn* t) {
   }
   UnbindCursors(t);
   if (t->rdonly()) {
-    if (t->slot) t->slot->txnid.store(0, std::memory_order_release);
+    // A reset txn no longer owns its slot's txnid (the slot may even be another's by now).
+    if (t->slot && !(t->flags & EMDB_TXN_FINISHED)) {
+      t->slot->txnid.store(0, std::memory_order_release);
+    }
     t->flags |= EMDB_TXN_FINISHED;
     return;
   }
@@ -573,6 +578,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     if (rc != 0)
       EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
   }
+  const uint64_t retired_pages = t->retired.size();  // for emdb_reader_list (bytes retained)
   if (rc == 0) rc = SaveGc(t);
   if (rc == 0 && AuditEnabled()) {
     rc = Audit(t, {});
@@ -652,6 +658,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   } else {
     env->lck.header()->unsync_bytes.store(0);
   }
+  env->lck.header()->pages_retired.fetch_add(retired_pages, std::memory_order_relaxed);
   env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
   // Commit succeeded: release.
   UnbindCursors(t);
