@@ -41,10 +41,20 @@ std::unordered_map<uint64_t, Env*> g_live_envs;
 // fork(): the child gets a copy of every open environment, sharing the parent's lock file
 // mapping and locks. It must not touch them: its copies are marked panicked (every call then
 // returns EMDB_PANIC, at no cost to the parent's hot paths) and closing them only frees memory.
-void ForkPrepare() { g_live_mu.lock(); }
-void ForkParent() { g_live_mu.unlock(); }
+void ForkPrepare() {
+  g_live_mu.lock();
+  env::LockOpenRegistry();
+}
+void ForkParent() {
+  env::UnlockOpenRegistry();
+  g_live_mu.unlock();
+}
 void ForkChild() {
-  for (auto& [id, e] : g_live_envs) e->panic.store(true);
+  for (auto& [id, e] : g_live_envs) {
+    e->panic.store(true);
+    env::ForgetInheritedLocked(e);
+  }
+  env::UnlockOpenRegistry();
   g_live_mu.unlock();
 }
 // True when `env` was opened by another process (this is a fork child of its opener).

@@ -148,6 +148,14 @@ Status ProbeFile(Env* env, uint64_t fsize, bool* fresh) {
 
 uint64_t NextEnvId() { return g_env_ids.fetch_add(1); }
 
+void LockOpenRegistry() { g_open_mu.lock(); }
+void UnlockOpenRegistry() { g_open_mu.unlock(); }
+void ForgetInheritedLocked(Env* env) {
+  auto it = std::find(g_open_files.begin(), g_open_files.end(), std::make_pair(env->dev, env->ino));
+  if (it != g_open_files.end()) g_open_files.erase(it);
+  env->ino = 0;  // Close must not remove the entry of a database the child opened itself
+}
+
 void StatOf(const Env* env, const TreeRecord& rec, EMDB_stat* st) {
   st->ms_psize = env->psize;
   st->ms_depth = rec.height;
