@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
 #include "core/internal.hpp"
@@ -807,18 +808,18 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   uint64_t ps = e->psize;
   info->mi_geo.lower = e->geo.lower * ps;
   info->mi_geo.upper = e->geo.upper * ps;
-  info->mi_geo.current = e->geo.now * ps;
+  info->mi_geo.current = LoadShared(e->geo.now) * ps;  // the writer may be growing it
   info->mi_geo.shrink = e->geo.shrink * ps;
   info->mi_geo.grow = e->geo.grow * ps;
   info->mi_mapsize = e->map.reserved();
   int head, steady;
   txn::PickMetas(e, &head, &steady);
   Meta hm{};
-  if (head >= 0) hm = format::DecodeMeta(format::PageData(e->MetaPage(unsigned(head))));
+  if (head >= 0) hm = txn::ReadMetaShared(e, unsigned(head));
   info->mi_last_pgno = txn && !txn->rdonly() ? txn->next_pgno - 1 : hm.next_pgno - 1;
   info->mi_recent_txnid = hm.txnid_a;
   for (unsigned i = 0; i < format::kNumMetas; i++) {
-    Meta m = format::DecodeMeta(format::PageData(e->MetaPage(i)));
+    Meta m = txn::ReadMetaShared(e, i);
     info->mi_meta_txnid[i] = m.txnid_a;
     info->mi_meta_sign[i] = m.sign;
     info->mi_bootid.meta[i].x = m.bootid[0];
@@ -1043,7 +1044,7 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
   std::memset(info, 0, sizeof(*info));
   info->txn_id = txn->txnid;
   uint64_t ps = e->psize;
-  info->txn_space_limit_soft = e->geo.now * ps;
+  info->txn_space_limit_soft = LoadShared(e->geo.now) * ps;
   info->txn_space_limit_hard = e->geo.upper * ps;
   if (txn->rdonly()) {
     uint64_t head = e->lck.header()->head_txnid.load();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
 #include "txn/audit.hpp"
@@ -56,6 +57,13 @@ void ResetDbs(Txn* t, bool keep_named = false) {
 
 }  // namespace
 
+Meta ReadMetaShared(const Env* env, unsigned i) {
+  alignas(8) uint8_t buf[kPageHeaderSize + kMetaSize];
+  static_assert(sizeof(buf) % 8 == 0 && kPageHeaderSize % 8 == 0);
+  CopyFromShared(buf, env->MetaPage(i), sizeof(buf));
+  return DecodeMeta(buf + kPageHeaderSize);
+}
+
 bool MetaValid(const Env* env, const Meta& m) {
   if (m.magic != kMagic || m.version != kFormatVersion) return false;
   if (m.txnid_a == 0 || m.txnid_a != m.txnid_b) return false;
@@ -69,7 +77,7 @@ void PickMetas(const Env* env, int* head, int* steady) {
   *steady = -1;
   uint64_t ht = 0, st = 0;
   for (int i = 0; i < int(kNumMetas); i++) {
-    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
+    Meta m = ReadMetaShared(env, unsigned(i));
     if (!MetaValid(env, m)) continue;
     if (m.txnid_a > ht) {
       ht = m.txnid_a;
@@ -111,8 +119,7 @@ void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids) {
 }
 
 static bool ReadMeta(const Env* env, unsigned i, Meta* out) {
-  const uint8_t* src = PageData(env->MetaPage(i));
-  *out = DecodeMeta(src);
+  *out = ReadMetaShared(env, i);
   std::atomic_thread_fence(std::memory_order_acquire);
   return out->txnid_a == out->txnid_b && out->txnid_a != 0 && out->magic == kMagic;
 }
@@ -161,7 +168,9 @@ Status BeginRead(Env* env, Txn* t) {
     if (same) found = true;
     for (unsigned i = 0; i < kNumMetas && !found; i++) {
       // Cheap test of the first txnid copy before decoding the whole meta.
-      if (Load64(PageData(env->MetaPage(i))) != h) continue;
+      if (LoadShared(*reinterpret_cast<const uint64_t*>(PageData(env->MetaPage(i)))) != h) {
+        continue;
+      }
       if (ReadMeta(env, i, &t->meta) && t->meta.txnid_a == h) found = true;
     }
     if (!found) {
@@ -241,7 +250,7 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   env->lck.header()->head_txnid.store(t->meta.txnid_a, std::memory_order_release);
   // Another process may have grown the file (its commits record the size in the meta).
   Status rc = 0;
-  if (t->meta.geo.now > env->geo.now) env->geo.now = t->meta.geo.now;
+  if (t->meta.geo.now > env->geo.now) StoreShared(env->geo.now, t->meta.geo.now);
   if (size_t(env->geo.now * env->psize) > env->map.mapped()) {
     rc = env->map.Extend(env->file->fd(), size_t(env->geo.now * env->psize),
                          (env->flags & EMDB_WRITEMAP) != 0);
@@ -632,7 +641,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   mp->flags = kPageMeta;
   EncodeMeta(m, page.data() + kPageHeaderSize);
   if (env->flags & EMDB_WRITEMAP) {
-    std::memcpy(env->map.base() + size_t(slot) * env->psize, page.data(), env->psize);
+    CopyToShared(env->map.base() + size_t(slot) * env->psize, page.data(), env->psize);
     rc = 0;
     if (meta_sync) {
       env->pgop.msync++;
@@ -704,7 +713,7 @@ Status SteadyHead(Env* env) {
     std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
     EncodeMeta(m, page.data() + kPageHeaderSize);
     if (env->flags & EMDB_WRITEMAP) {
-      std::memcpy(env->MetaPage(unsigned(head)), page.data(), env->psize);
+      CopyToShared(env->MetaPage(unsigned(head)), page.data(), env->psize);
     } else {
       EMDB_TRY(env->file->PWrite(page.data(), env->psize, uint64_t(head) * env->psize));
     }

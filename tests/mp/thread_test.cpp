@@ -71,8 +71,12 @@ TEST_F(MpThreads, NoStickyReadTxnMovesBetweenThreads) {
   ASSERT_OK(emdb_txn_commit(w));
 }
 
-TEST_F(MpThreads, AccountsInvariantThreads) {
-  open();
+class MpThreadModes : public MpThreads, public ::testing::WithParamInterface<unsigned> {};
+
+TEST_P(MpThreadModes, AccountsInvariantThreads) {
+  EnvOptions o;
+  o.flags = GetParam();
+  open(o);
   ASSERT_OK(create_accounts(env()));
   const long txns = long(env_u64("EMDB_MP_THREAD_TXNS", 400));
   const uint64_t seed = test_seed_for("MpThreads.AccountsInvariantThreads");
@@ -121,6 +125,66 @@ TEST_F(MpThreads, AccountsInvariantThreads) {
   done = true;
   for (auto& th : readers) th.join();
   EXPECT_EQ(0, errors.load()) << first_error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, MpThreadModes,
+                         ::testing::Values(unsigned(EMDB_ENV_DEFAULTS),
+                                           unsigned(EMDB_WRITEMAP | EMDB_SAFE_NOSYNC),
+                                           unsigned(EMDB_NOSTICKYTHREADS)),
+                         [](const ::testing::TestParamInfo<unsigned>& i) {
+                           return i.param == 0                      ? std::string("Durable")
+                                  : i.param == EMDB_NOSTICKYTHREADS ? std::string("NoSticky")
+                                                                    : std::string("WritemapNosync");
+                         });
+
+// The reader-table calls from many threads at once, while readers come and go and a writer
+// commits.
+TEST_F(MpThreads, ReaderTableCallsFromManyThreads) {
+  open();
+  ASSERT_OK(create_accounts(env()));
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> th;
+  for (int i = 0; i < 3; ++i) {
+    th.emplace_back([&, i] {
+      std::mt19937_64 rng{uint64_t(i)};
+      while (!done.load()) {
+        Txn r;
+        if (r.begin(env(), EMDB_TXN_RDONLY) != 0) ++errors;
+        uint64_t sum = 0;
+        int count = 0;
+        if (sum_accounts(r, &sum, &count) != 0 || sum != kTotal) ++errors;
+        r.abort();
+        // 0 or EMDB_RESULT_TRUE (had none / had one already); never an error.
+        auto bad = [](int rc) { return rc != 0 && rc != EMDB_RESULT_TRUE; };
+        if (rng() % 4 == 0 && bad(emdb_thread_unregister(env()))) ++errors;
+        if (rng() % 4 == 0 && bad(emdb_thread_register(env()))) ++errors;
+      }
+    });
+  }
+  th.emplace_back([&] {
+    while (!done.load()) {
+      int n = 0;
+      int rc = emdb_reader_list(
+          env(),
+          [](void* ctx, int, int, emdb_pid_t, emdb_tid_t, uint64_t, uint64_t, size_t,
+             size_t) noexcept -> int {
+            ++*static_cast<int*>(ctx);
+            return 0;
+          },
+          &n);
+      if (rc != 0 && rc != EMDB_RESULT_TRUE) ++errors;
+      int dead = -1;
+      if (emdb_reader_check(env(), &dead) != 0 || dead != 0) ++errors;
+      EMDB_envinfo info;
+      if (emdb_env_info_ex(env(), nullptr, &info, sizeof(info)) != 0) ++errors;
+    }
+  });
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 200; ++i) ASSERT_OK(random_transfer(env(), rng));
+  done = true;
+  for (auto& t : th) t.join();
+  EXPECT_EQ(0, errors.load());
 }
 
 TEST_F(MpThreads, ReadersFullAndThreadExit) {
