@@ -54,7 +54,9 @@ namespace emdb {
 // writer needs no read-modify-write: a relaxed load and store cost what a plain ++ costs.
 class SharedCounter {
  public:
-  void operator++(int) { v_.store(v_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void operator++(int) {
+    v_.store(v_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   operator uint64_t() const { return v_.load(std::memory_order_relaxed); }
 
  private:

@@ -173,8 +173,14 @@ Status BeginRead(Env* env, Txn* t) {
       }
       if (ReadMeta(env, i, &t->meta) && t->meta.txnid_a == h) found = true;
     }
+    if (!found && attempt < 64) {
+      // The head moved on and its meta slot was reused since we loaded head_txnid: load it
+      // again. (Taking the newest meta here would let a reader see a commit whose writer has
+      // not published it yet, and the reader's next snapshot would go back to head_txnid.)
+      continue;
+    }
     if (!found) {
-      // The head moved under us, or a writer died before publishing: take the newest meta.
+      // head_txnid names no meta at all (a recovery rolled the head back): take the newest.
       int head, steady;
       PickMetas(env, &head, &steady);
       if (head < 0) return EMDB_CORRUPTED;
