@@ -66,10 +66,11 @@ Status LockFile::OpenPrivate(unsigned max_readers) {
   private_ = true;
   max_readers_ = max_readers;
   size_t bytes = kLockHeaderSize + sizeof(ReaderSlot) * max_readers;
-  private_mem_.reset(new (std::align_val_t(64)) uint8_t[bytes]);
-  std::memset(private_mem_.get(), 0, bytes);
-  header_ = reinterpret_cast<LockHeader*>(private_mem_.get());
-  slots_ = reinterpret_cast<ReaderSlot*>(private_mem_.get() + kLockHeaderSize);
+  private_mem_.reset(new CacheLine[(bytes + 63) / 64]);  // aligned new, matching delete[]
+  uint8_t* mem = reinterpret_cast<uint8_t*>(private_mem_.get());
+  std::memset(mem, 0, bytes);
+  header_ = reinterpret_cast<LockHeader*>(mem);
+  slots_ = reinterpret_cast<ReaderSlot*>(mem + kLockHeaderSize);
   header_->magic = kLockMagic;
   header_->version = kLockVersion;
   header_->layout = kLockLayout;

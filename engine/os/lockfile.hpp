@@ -174,7 +174,10 @@ class LockFile {
   uint32_t pid_ = 0;
   void* map_ = nullptr;
   size_t map_size_ = 0;
-  std::unique_ptr<uint8_t[]> private_mem_;
+  struct alignas(64) CacheLine {
+    uint8_t bytes[64];
+  };
+  std::unique_ptr<CacheLine[]> private_mem_;  // the table without a lock file
   LockHeader* header_ = nullptr;
   ReaderSlot* slots_ = nullptr;
   unsigned max_readers_ = 0;
