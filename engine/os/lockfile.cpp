@@ -241,6 +241,10 @@ Status LockFile::LockWriter(bool try_only) {
     // and a meta is judged on its own (txnid copies, sign): the state is consistent. The next
     // BeginWrite re-reads the metas and republishes head_txnid.
     EMDB_LOG_WARNING("the previous writer died; taking over the writer lock");
+    // It may have written a meta without flushing it and died before counting the bytes:
+    // count something, so the next commits keep the pages of the last flushed meta until a
+    // flush (a conservative reuse limit, see docs/format.md "The GC tree").
+    header_->unsync_bytes.fetch_add(1);
     pthread_mutex_consistent(&header_->writer);
     return 0;
   }
