@@ -108,13 +108,9 @@ Status LockFile::InitShared(unsigned max_readers, bool exclusive) {
   header_->layout = kLockLayout;
   header_->max_readers = max_readers_;
   header_->os_pagesize = uint32_t(ps);
-  // The magic last: a file whose initializer died before this line reads as uninitialized.
-  std::atomic_thread_fence(std::memory_order_release);
-  header_->magic = kLockMagic;
-  if (!exclusive) {
-    // Downgrade (atomically: the same description converts its own lock): others may join.
-    EMDB_TRY(LockByte(F_RDLCK, kLockByteUsers, true));
-  }
+  // The magic is written by FinishOpen, after recovery at open: others wait until then.
+  (void)exclusive;
+  initializer_ = true;
   return 0;
 }
 
@@ -165,6 +161,8 @@ Status LockFile::CheckShared() {
 Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsigned max_readers,
                       mode_t mode) {
   pid_ = uint32_t(::getpid());
+  exclusive_ = exclusive;
+  initializer_ = false;
   int test_err = g_test_open_error.load();
   int fd = -1;
   if (test_err != 0) {
@@ -217,6 +215,17 @@ Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsi
     EMDB_LOG_WARNING("lock file: cannot take the pid lock of %u (%d)", pid_, rc);
   }
   return 0;
+}
+
+Status LockFile::FinishOpen() {
+  if (!initializer_ || private_ || fd_ < 0) return 0;
+  // The magic last: a lock file whose initializer died before this point (during recovery at
+  // open, say) reads as uninitialized, and the next opener starts over.
+  std::atomic_thread_fence(std::memory_order_release);
+  header_->magic = kLockMagic;
+  if (exclusive_) return 0;
+  // Downgrade (atomically: the description converts its own lock): others may join now.
+  return LockByte(F_RDLCK, kLockByteUsers, true);
 }
 
 void LockFile::Close() {

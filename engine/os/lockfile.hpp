@@ -134,6 +134,11 @@ class LockFile {
                             unsigned max_readers, mode_t mode);
   // Unmaps and closes. In a fork() child this touches nothing shared (the parent's locks stay).
   void Close();
+  // True if this process (re)initialized the table: nobody else was using the database, so
+  // recovery at open is its job. Until FinishOpen, others wait to join.
+  bool initializer() const { return initializer_; }
+  // Lets other processes join (the initializer keeps its exclusive liveness lock until then).
+  [[nodiscard]] Status FinishOpen();
 
   LockHeader* header() const { return header_; }
   ReaderSlot* slot(unsigned i) const { return slots_ + i; }
@@ -172,6 +177,8 @@ class LockFile {
   int fd_ = -1;
   bool private_ = false;
   uint32_t pid_ = 0;
+  bool exclusive_ = false;
+  bool initializer_ = false;
   void* map_ = nullptr;
   size_t map_size_ = 0;
   struct alignas(64) CacheLine {
