@@ -198,9 +198,9 @@ class KillingFile : public emdb::os::File {
     return f_->Truncate(size);
   }
   emdb::Status Size(uint64_t* size) override { return f_->Size(size); }
-  emdb::Status MSync(void* addr, size_t len) override {
+  emdb::Status MSync(void* addr, size_t len, uint64_t off) override {
     if (Step()) Die();
-    return f_->MSync(addr, len);
+    return f_->MSync(addr, len, off);
   }
   int fd() const override { return f_->fd(); }
 
