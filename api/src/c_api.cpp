@@ -856,6 +856,11 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
       uint64_t v = ((now - last) << 16) / 1000000000ull;
       info->mi_since_sync_seconds16dot16 = v > 0xffffffffull ? 0xffffffffu : uint32_t(v);
     }
+    uint64_t checked = e->lck.header()->last_reader_check.load(std::memory_order_relaxed);
+    if (checked != 0 && now > checked) {
+      uint64_t v = ((now - checked) << 16) / 1000000000ull;
+      info->mi_since_reader_check_seconds16dot16 = v > 0xffffffffull ? 0xffffffffu : uint32_t(v);
+    }
   }
   info->mi_mode = e->flags;
   info->mi_pgop_stat.newly = e->pgop.newly;

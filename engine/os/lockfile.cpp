@@ -335,6 +335,10 @@ unsigned LockFile::CountReaders() const {
 }
 
 Status LockFile::ClearDeadReaders(int* cleared) {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  header_->last_reader_check.store(uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec),
+                                   std::memory_order_relaxed);
   int n = 0;
   unsigned hwm = header_->readers_hwm.load(std::memory_order_acquire);
   uint32_t last_dead = 0, last_alive = pid_;

@@ -80,20 +80,21 @@ inline constexpr size_t kLockMutexSpace = 64;
 static_assert(sizeof(pthread_mutex_t) <= kLockMutexSpace);
 
 struct LockHeader {
-  uint64_t magic;                        // 0
-  uint32_t version;                      // 8
-  uint32_t max_readers;                  // 12
-  uint32_t os_pagesize;                  // 16
-  std::atomic<uint32_t> env_mode;        // 20: kEnvModeSet | mode flags of the first writer
-  std::atomic<uint64_t> head_txnid;      // 24: txnid of the newest committed meta
-  std::atomic<uint32_t> readers_hwm;     // 32: slots [0, hwm) may be in use
-  uint32_t layout;                       // 36: kLockLayout of the initializer
-  std::atomic<uint64_t> unsync_bytes;    // 40: bytes written since the last steady point
-  std::atomic<uint64_t> pages_retired;   // 48: pages freed by all commits since initialization
-  uint8_t boot_id[32];                   // 56: reserved for the boot id (durability)
-  std::atomic<uint64_t> last_sync_time;  // 88: reserved (durability)
-  uint8_t reserved1[32];                 // 96
-  union {                                // 128: the writer lock
+  uint64_t magic;                           // 0
+  uint32_t version;                         // 8
+  uint32_t max_readers;                     // 12
+  uint32_t os_pagesize;                     // 16
+  std::atomic<uint32_t> env_mode;           // 20: kEnvModeSet | mode flags of the first writer
+  std::atomic<uint64_t> head_txnid;         // 24: txnid of the newest committed meta
+  std::atomic<uint32_t> readers_hwm;        // 32: slots [0, hwm) may be in use
+  uint32_t layout;                          // 36: kLockLayout of the initializer
+  std::atomic<uint64_t> unsync_bytes;       // 40: bytes written since the last steady point
+  std::atomic<uint64_t> pages_retired;      // 48: pages freed by all commits since initialization
+  uint8_t boot_id[32];                      // 56: reserved for the boot id (durability)
+  std::atomic<uint64_t> last_sync_time;     // 88: CLOCK_MONOTONIC ns of the last steady point
+  std::atomic<uint64_t> last_reader_check;  // 96: CLOCK_MONOTONIC ns of the last dead-slot scan
+  uint8_t reserved1[24];                    // 104
+  union {                                   // 128: the writer lock
     pthread_mutex_t writer;
     uint8_t writer_space[kLockMutexSpace];
   };
@@ -105,7 +106,8 @@ static_assert(offsetof(LockHeader, version) == 8 && offsetof(LockHeader, max_rea
               offsetof(LockHeader, head_txnid) == 24 && offsetof(LockHeader, readers_hwm) == 32 &&
               offsetof(LockHeader, layout) == 36 && offsetof(LockHeader, unsync_bytes) == 40 &&
               offsetof(LockHeader, pages_retired) == 48 && offsetof(LockHeader, boot_id) == 56 &&
-              offsetof(LockHeader, last_sync_time) == 88 && offsetof(LockHeader, writer) == 128);
+              offsetof(LockHeader, last_sync_time) == 88 &&
+              offsetof(LockHeader, last_reader_check) == 96 && offsetof(LockHeader, writer) == 128);
 
 // env_mode: bit 31 says the word is set; the low bits are the sync-mode flags in use.
 inline constexpr uint32_t kEnvModeSet = 0x80000000u;

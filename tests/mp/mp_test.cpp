@@ -352,6 +352,9 @@ TEST_F(Mp, ReadersFullClearsSlotsOfDeadProcesses) {
   int dead = -1;
   EXPECT_RC(EMDB_RESULT_TRUE, emdb_reader_check(env(), &dead));
   EXPECT_EQ(2, dead);
+  EMDB_envinfo info;
+  ASSERT_OK(emdb_env_info_ex(env(), nullptr, &info, sizeof(info)));
+  EXPECT_LT(info.mi_since_reader_check_seconds16dot16, 60u << 16);  // it just ran
   EXPECT_OK(emdb_reader_check(env(), &dead));
   EXPECT_EQ(0, dead);
   EXPECT_EQ(2u, list_readers(env()).size());
