@@ -198,6 +198,12 @@ Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsi
       if (rc != EMDB_BUSY) return rc;
       // Someone uses it, or initializes it right now: wait for the shared lock.
       EMDB_TRY(LockByte(F_RDLCK, kLockByteUsers, true));
+      // The others may all have left meanwhile: then this process is the initializer after all
+      // (converting its own shared lock to exclusive succeeds only if nobody else holds it).
+      if (LockByte(F_WRLCK, kLockByteUsers, false) == 0) {
+        EMDB_TRY(InitShared(max_readers, false));
+        break;
+      }
       uint64_t magic = 0;
       if (::pread(fd_, &magic, sizeof(magic), 0) == ssize_t(sizeof(magic)) && magic != 0) {
         EMDB_TRY(CheckShared());
