@@ -483,7 +483,7 @@ Status TouchPath(Cursor* c) {
   Txn* t = c->txn;
   for (int l = 0; l < c->depth; l++) {
     Page* p = c->pg[l];
-    if (pages::IsOwnDirty(t, p->pgno) && t->dirty.Find(p->pgno) == p) continue;
+    if (t->dirty.Find(p->pgno) == p) continue;  // already this txn's own dirty page
     Page* np;
     EMDB_TRY(pages::Touch(t, p, &np));
     c->pg[l] = np;
