@@ -44,6 +44,9 @@ struct Options {
   std::vector<std::string> benchmarks = kDefaultList;
   uint64_t upper_mb = 0;  // 0: computed from the record count
   bool quiet = false;
+  // Reader threads of readtxn and readwhilewriting: one job per value. Empty: readtxn runs
+  // single-threaded and readwhilewriting with s.threads readers, as before.
+  std::vector<unsigned> thread_list;
 };
 
 void usage(std::FILE *out) {
@@ -60,7 +63,9 @@ void usage(std::FILE *out) {
       "  --batch=N           puts per write transaction (default 1000)\n"
       "  --sync=MODE         sync | lazy | nosync (default: sync; crud runs all three\n"
       "                      unless --sync is given; fillrandsync is always sync)\n"
-      "  --threads=N         readers in readwhilewriting (default: the core count)\n"
+      "  --threads=N[,N...]  reader threads of readtxn and readwhilewriting, one run per\n"
+      "                      value (rows readtxn/Nt ...); default: readtxn 1 thread,\n"
+      "                      readwhilewriting the core count\n"
       "  --rounds=N          rounds per engine (default 3)\n"
       "  --sync-commits=N    durable commits of fillrandsync and crud/sync (default 2000)\n"
       "  --crud-txns=N       crud transactions in lazy/nosync mode (default 100000)\n"
@@ -160,7 +165,14 @@ Options parse_args(int argc, char **argv) {
       if (!parse_sync_mode(v, &o.sync)) bad_usage("bad --sync: " + v + " (sync|lazy|nosync)");
       o.sync_given = true;
     } else if (name == "--threads") {
-      o.s.threads = unsigned(num(1));
+      o.thread_list.clear();
+      for (const std::string &t : split_list(need())) {
+        uint64_t x = 0;
+        if (!parse_u64(t, &x) || x < 1 || x > 1024) bad_usage("bad --threads: " + t);
+        o.thread_list.push_back(unsigned(x));
+      }
+      if (o.thread_list.empty()) bad_usage("--threads needs a value");
+      o.s.threads = o.thread_list.front();
     } else if (name == "--rounds") {
       o.rounds = unsigned(num(1));
     } else if (name == "--sync-commits") {
@@ -192,6 +204,7 @@ struct Job {
   std::string workload;
   SyncMode mode;
   uint64_t records;
+  unsigned threads = 0;  // readtxn, readwhilewriting: reader threads (0: the settings' value)
 };
 
 std::vector<Job> make_jobs(const Options &o) {
@@ -210,6 +223,8 @@ std::vector<Job> make_jobs(const Options &o) {
     } else if (w == "scale") {
       jobs.push_back({w, dflt, o.s.records});
       jobs.push_back({w, dflt, o.s.records * 10});
+    } else if ((w == "readtxn" || w == "readwhilewriting") && !o.thread_list.empty()) {
+      for (unsigned t : o.thread_list) jobs.push_back({w, dflt, o.s.records, t});
     } else {
       jobs.push_back({w, dflt, o.s.records});
     }
@@ -239,7 +254,12 @@ size_t upper_for(const Options &o, uint64_t records) {
 template <KvEngine E>
 std::vector<RunResult> run_job(const Job &j, const Settings &s, const Dataset &ds,
                                const OpenParams &p, const std::string &dir) {
-  Runner<E> r(s, ds, p, dir);
+  Settings st = s;
+  if (j.threads != 0)
+    st.threads = j.threads;
+  else if (j.workload == "readtxn")
+    st.threads = 1;
+  Runner<E> r(st, ds, p, dir);
   const std::string &w = j.workload;
   if (w == "fillseq") return {r.fillseq()};
   if (w == "fillrandom") return {r.fillrandom()};
@@ -264,6 +284,7 @@ std::vector<std::string> row_names(const Job &j) {
   if (j.workload == "scale")
     return {"scale/fillrandom@" + short_count(j.records),
             "scale/readrandom@" + short_count(j.records)};
+  if (j.threads != 0) return {j.workload + "/" + std::to_string(j.threads) + "t"};
   return {j.workload};
 }
 

@@ -4,7 +4,9 @@
 #   bash cmake/run.sh main   install what is missing, build Release, run emdb-example on a fresh
 #                            database, then inspect that database with the emdb CLI
 #   bash cmake/run.sh test   install what is missing, then build and run the test suite twice:
-#                            RelWithDebInfo with -Werror (preset ci), and ASan+UBSan (preset asan)
+#                            RelWithDebInfo with -Werror (preset ci), and ASan+UBSan (preset asan);
+#                            then the thread tests (ctest label tsan) under ThreadSanitizer
+#                            (preset tsan, only their targets are built)
 #
 # Never prompts (CI has no stdin). Exits non-zero if any step fails. Build trees go to
 # build/<preset> (see CMakePresets.json). EMDB_JOBS overrides the parallelism (default: nproc).
@@ -89,6 +91,17 @@ run_tests() {
     --timeout 900 --no-tests=error </dev/null
 }
 
+# The targets whose tests carry the ctest label `tsan` (threads only, no fork()).
+TSAN_TARGETS=(emdb_mp_thread_test)
+
+# run_tsan_tests: the tests labelled tsan in build/tsan.
+run_tsan_tests() {
+  log "ctest (tsan, -L tsan)"
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+    ctest --test-dir build/tsan -L tsan --output-on-failure -j "$JOBS" --timeout 900 \
+    --no-tests=error </dev/null
+}
+
 main_job() {
   install_missing_packages
   local start=$SECONDS
@@ -116,6 +129,13 @@ test_job() {
       summary+=("$preset: FAILED after $(elapsed $((SECONDS - t0)))")
     fi
   done
+  t0=$SECONDS
+  if configure_and_build tsan "${TSAN_TARGETS[@]}" && run_tsan_tests; then
+    summary+=("tsan (thread tests): passed in $(elapsed $((SECONDS - t0)))")
+  else
+    status=1
+    summary+=("tsan (thread tests): FAILED after $(elapsed $((SECONDS - t0)))")
+  fi
   log "summary ($(elapsed $((SECONDS - start))) in all)"
   printf '  %s\n' "${summary[@]}"
   return $status

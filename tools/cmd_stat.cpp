@@ -45,6 +45,13 @@ struct TableStat {
 };
 
 // Everything the command collects, so the text and JSON printers see the same data.
+// One claimed slot of the reader table (emdb_reader_list).
+struct ReaderRow {
+  int slot = 0;
+  long long pid = 0;
+  std::uint64_t thread = 0, txnid = 0, lag = 0, used = 0, retained = 0;
+};
+
 struct Report {
   std::string path;
   bool nosubdir = false;
@@ -54,6 +61,7 @@ struct Report {
   bool have_gc_tree = false;
   EMDB_stat gc_tree{};
   std::vector<TableStat> tables;
+  std::vector<ReaderRow> readers;
 };
 
 std::string human_bytes(std::uint64_t bytes) {
@@ -158,6 +166,29 @@ int collect(const StatOptions &opt, const ReadOnlyEnv &env, EMDB_txn *txn, Repor
     return rc;
   }
 
+  if (opt.readers) {
+    rc = emdb_reader_list(
+        env.get(),
+        [](void *ctx, int, int slot, emdb_pid_t pid, emdb_tid_t thread, std::uint64_t txnid,
+           std::uint64_t lag, std::size_t used, std::size_t retained) noexcept -> int {
+          ReaderRow row;
+          row.slot = slot;
+          row.pid = pid;
+          row.thread = static_cast<std::uint64_t>(thread);
+          row.txnid = txnid;
+          row.lag = lag;
+          row.used = used;
+          row.retained = retained;
+          static_cast<std::vector<ReaderRow> *>(ctx)->push_back(row);
+          return 0;
+        },
+        &r.readers);
+    if (rc != EMDB_SUCCESS && rc != EMDB_RESULT_TRUE) {
+      report_error(env.path(), "cannot list the reader table", rc);
+      return rc;
+    }
+  }
+
   EMDB_dbi main_dbi = 0;
   rc = emdb_dbi_open(txn, nullptr, EMDB_DB_ACCEDE, &main_dbi);
   if (rc != EMDB_SUCCESS) {
@@ -245,6 +276,13 @@ void print_text(const StatOptions &opt, const Report &r) {
     std::printf("  Reader slots used: %u (this command holds one)\n", i.mi_numreaders);
     std::printf("  Oldest reader snapshot: txnid %llu (%llu commits behind)\n",
                 static_cast<ull>(i.mi_latter_reader_txnid), static_cast<ull>(reader_lag(i)));
+    std::printf("  %5s %8s %18s %10s %6s %10s %10s\n", "slot", "pid", "thread", "txnid", "lag",
+                "used", "retained");
+    for (const ReaderRow &x : r.readers) {
+      std::printf("  %5d %8lld %#18llx %10llu %6llu %10s %10s\n", x.slot, x.pid,
+                  static_cast<ull>(x.thread), static_cast<ull>(x.txnid), static_cast<ull>(x.lag),
+                  human_bytes(x.used).c_str(), human_bytes(x.retained).c_str());
+    }
   }
   if (opt.gc) {
     const std::uint64_t file_pages = pages(i.mi_geo.current, i);
@@ -334,6 +372,19 @@ void print_json(const StatOptions &opt, const Report &r) {
     w.field("used", std::uint64_t{i.mi_numreaders});
     w.field("latter_reader_txnid", i.mi_latter_reader_txnid);
     w.field("lag", reader_lag(i));
+    w.begin_array("slots");
+    for (const ReaderRow &x : r.readers) {
+      w.begin_object();
+      w.field("slot", std::uint64_t(x.slot));
+      w.field("pid", std::uint64_t(x.pid));
+      w.field("thread", x.thread);
+      w.field("txnid", x.txnid);
+      w.field("lag", x.lag);
+      w.field("bytes_used", x.used);
+      w.field("bytes_retained", x.retained);
+      w.end_object();
+    }
+    w.end_array();
     w.end_object();
   }
   if (opt.gc) {

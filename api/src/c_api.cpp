@@ -12,10 +12,12 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
 #include "c_api_internal.hpp"
@@ -31,9 +33,35 @@ using namespace emdb::capi;
 
 namespace {
 
-// ---- registry of live environments (for thread-local reader slots) ----
+// ---- registry of live environments (thread-local reader slots, fork) ----
+// g_live_mu guards g_live_envs and every Env::issued_slots. Each thread keeps, per environment,
+// the reader slot it claimed at its first read txn (TlsSlots below): later begins and ends use
+// it with no lock, no syscall and no allocation. The slot is released when the thread exits,
+// calls emdb_thread_unregister, or the environment closes.
 std::mutex g_live_mu;
-std::unordered_set<uint64_t> g_live_envs;
+std::unordered_map<uint64_t, Env*> g_live_envs;
+
+// fork(): the child gets a copy of every open environment, sharing the parent's lock file
+// mapping and locks. It must not touch them: its copies are marked panicked (every call then
+// returns EMDB_PANIC, at no cost to the parent's hot paths) and closing them only frees memory.
+void ForkPrepare() {
+  g_live_mu.lock();
+  env::LockOpenRegistry();
+}
+void ForkParent() {
+  env::UnlockOpenRegistry();
+  g_live_mu.unlock();
+}
+void ForkChild() {
+  for (auto& [id, e] : g_live_envs) {
+    e->panic.store(true);
+    env::ForgetInheritedLocked(e);
+  }
+  env::UnlockOpenRegistry();
+  g_live_mu.unlock();
+}
+// True when `env` was opened by another process (this is a fork child of its opener).
+bool Inherited(const Env* env) { return env->lck.pid() != uint32_t(::getpid()); }
 
 struct TlsSlots {
   struct E {
@@ -46,7 +74,7 @@ struct TlsSlots {
   ~TlsSlots() {
     std::lock_guard<std::mutex> g(g_live_mu);
     for (E& e : v) {
-      if (g_live_envs.count(e.env_id)) {
+      if (g_live_envs.count(e.env_id) && !Inherited(e.env)) {
         e.env->lck.ReleaseSlot(e.slot);
         auto& is = e.env->issued_slots;
         for (size_t i = 0; i < is.size(); i++) {
@@ -83,12 +111,28 @@ void UnlinkCursor(Cursor* c) {
   c->txn = nullptr;
 }
 
+// The slow path of a thread's first read txn in `env`: claims its slot and remembers it.
+int ClaimThreadSlot(Env* env, os::ReaderSlot** out) {
+  os::ReaderSlot* s;
+  int rc = env->lck.AcquireSlot(&s, uint64_t(pthread_self()));
+  if (rc != 0) return rc;
+  {
+    std::lock_guard<std::mutex> g(g_live_mu);
+    env->issued_slots.push_back(s);
+    // Forget the slots of environments closed since (their memory is gone).
+    std::erase_if(tls.v, [](const TlsSlots::E& e) { return g_live_envs.count(e.env_id) == 0; });
+  }
+  tls.v.push_back({env->env_id, env, s});
+  *out = s;
+  return 0;
+}
+
 // A reader slot for this thread (sticky) or for this txn (NOSTICKYTHREADS).
 int GetSlot(Env* env, Txn* t) {
   if (env->flags & EMDB_NOSTICKYTHREADS) {
     if (t->slot == nullptr || !t->slot_per_txn) {
       os::ReaderSlot* s;
-      int rc = env->lck.AcquireSlot(&s);
+      int rc = env->lck.AcquireSlot(&s, uint64_t(pthread_self()));
       if (rc != 0) return rc;
       s->tid.store(uint64_t(pthread_self()), std::memory_order_relaxed);
       t->slot = s;
@@ -103,18 +147,9 @@ int GetSlot(Env* env, Txn* t) {
       return 0;
     }
   }
-  os::ReaderSlot* s;
-  int rc = env->lck.AcquireSlot(&s);
-  if (rc != 0) return rc;
-  s->tid.store(uint64_t(pthread_self()), std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> g(g_live_mu);
-    env->issued_slots.push_back(s);
-  }
-  tls.v.push_back({env->env_id, env, s});
-  t->slot = s;
+  int rc = ClaimThreadSlot(env, &t->slot);
   t->slot_per_txn = false;
-  return 0;
+  return rc;
 }
 
 void FreeTxn(Txn* t) {
@@ -296,10 +331,12 @@ int emdb_env_open(EMDB_env* env, const char* pathname, EMDB_env_flags_t flags,
   if ((flags & EMDB_RDONLY) && (flags & (EMDB_WRITEMAP)))
     flags = EMDB_env_flags_t(flags & ~EMDB_WRITEMAP);
   return Guard([&] {
+    static std::once_flag atfork_once;
+    std::call_once(atfork_once, [] { pthread_atfork(ForkPrepare, ForkParent, ForkChild); });
     int r = env::Open(env, pathname, unsigned(flags) | EMDB_LIFORECLAIM, mode);
     if (r == 0) {
       std::lock_guard<std::mutex> g(g_live_mu);
-      g_live_envs.insert(env->env_id);
+      g_live_envs.emplace(env->env_id, env);
     }
     // A geometry requested for an existing database goes into its meta (docs/geometry.md).
     if (r == 0) r = space::PersistOpenGeometry(env);
@@ -314,11 +351,21 @@ int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
   int rc = CheckEnv(env, false);
   if (rc) return rc;
   return Guard([&] {
-    if (env->opened) {
+    if (env->opened && Inherited(env)) {
+      // A fork child closing its inherited copy: free this process's memory and mappings only.
+      // The parent's slots, locks and writer state stay as they are.
+      {
+        std::lock_guard<std::mutex> g(g_live_mu);
+        g_live_envs.erase(env->env_id);
+        env->issued_slots.clear();
+      }
+      env->write_txn = nullptr;
+      env::Close(env);
+    } else if (env->opened) {
       if (env->write_txn != nullptr || env->live_txns.load() > 0) return int(EMDB_BUSY);
       // A read txn of this process still holds a snapshot.
       {
-        uint32_t me = uint32_t(::getpid());
+        uint32_t me = env->lck.pid();
         for (unsigned i = 0; i < env->lck.max_readers(); i++) {
           const os::ReaderSlot* s = env->lck.slot(i);
           if (s->pid.load() == me && s->txnid.load() != 0) return int(EMDB_BUSY);
@@ -644,18 +691,18 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   uint64_t ps = e->psize;
   info->mi_geo.lower = e->geo.lower * ps;
   info->mi_geo.upper = e->geo.upper * ps;
-  info->mi_geo.current = e->geo.now * ps;
+  info->mi_geo.current = LoadShared(e->geo.now) * ps;  // the writer may be growing it
   info->mi_geo.shrink = e->geo.shrink * ps;
   info->mi_geo.grow = e->geo.grow * ps;
   info->mi_mapsize = e->map.reserved();
   int head, steady;
   txn::PickMetas(e, &head, &steady);
   Meta hm{};
-  if (head >= 0) hm = format::DecodeMeta(format::PageData(e->MetaPage(unsigned(head))));
+  if (head >= 0) hm = txn::ReadMetaShared(e, unsigned(head));
   info->mi_last_pgno = txn && !txn->rdonly() ? txn->next_pgno - 1 : hm.next_pgno - 1;
   info->mi_recent_txnid = hm.txnid_a;
   for (unsigned i = 0; i < format::kNumMetas; i++) {
-    Meta m = format::DecodeMeta(format::PageData(e->MetaPage(i)));
+    Meta m = txn::ReadMetaShared(e, i);
     info->mi_meta_txnid[i] = m.txnid_a;
     info->mi_meta_sign[i] = m.sign;
     info->mi_bootid.meta[i].x = m.bootid[0];
@@ -663,15 +710,15 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   }
   uint64_t oldest = const_cast<Env*>(e)->lck.OldestReader(hm.txnid_a);
   info->mi_latter_reader_txnid = oldest;
-  // The oldest snapshot held by a reader of this process (the recent txnid if none).
-  uint64_t self = hm.txnid_a;
-  const uint32_t me = uint32_t(::getpid());
+  uint64_t self_oldest = hm.txnid_a;
   for (unsigned i = 0; i < e->lck.max_readers(); i++) {
     const os::ReaderSlot* s = e->lck.slot(i);
-    uint64_t x = s->txnid.load(std::memory_order_acquire);
-    if (x != 0 && x < self && s->pid.load(std::memory_order_relaxed) == me) self = x;
+    uint64_t tx = s->txnid.load(std::memory_order_acquire);
+    if (s->pid.load(std::memory_order_relaxed) == e->lck.pid() && tx != 0 && tx < self_oldest) {
+      self_oldest = tx;
+    }
   }
-  info->mi_self_latter_reader_txnid = self;
+  info->mi_self_latter_reader_txnid = self_oldest;
   info->mi_maxreaders = e->lck.max_readers();
   info->mi_numreaders = e->lck.CountReaders();
   info->mi_dxb_pagesize = e->psize;
@@ -690,6 +737,11 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
     if (last != 0 && now > last) {
       uint64_t v = ((now - last) << 16) / 1000000000ull;
       info->mi_since_sync_seconds16dot16 = v > 0xffffffffull ? 0xffffffffu : uint32_t(v);
+    }
+    uint64_t checked = e->lck.header()->last_reader_check.load(std::memory_order_relaxed);
+    if (checked != 0 && now > checked) {
+      uint64_t v = ((now - checked) << 16) / 1000000000ull;
+      info->mi_since_reader_check_seconds16dot16 = v > 0xffffffffull ? 0xffffffffu : uint32_t(v);
     }
   }
   info->mi_mode = e->flags;
@@ -896,6 +948,9 @@ int emdb_txn_renew(EMDB_txn* txn) noexcept {
     txn->owner = pthread_self();
     int r = GetSlot(env, txn);
     if (r) return r;
+    if (!txn->slot_per_txn && txn->slot->txnid.load(std::memory_order_relaxed) != 0) {
+      return int(EMDB_TXN_OVERLAPPING);  // this thread's slot serves another live read txn
+    }
     r = txn::BeginRead(env, txn);
     if (r == 0) txn->flags &= ~unsigned(EMDB_TXN_FINISHED);
     return r;
@@ -926,7 +981,7 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
   std::memset(info, 0, sizeof(*info));
   info->txn_id = txn->txnid;
   uint64_t ps = e->psize;
-  info->txn_space_limit_soft = e->geo.now * ps;
+  info->txn_space_limit_soft = LoadShared(e->geo.now) * ps;
   info->txn_space_limit_hard = e->geo.upper * ps;
   if (txn->rdonly()) {
     uint64_t head = e->lck.header()->head_txnid.load();
@@ -1682,6 +1737,97 @@ int emdb_is_dirty(const EMDB_txn* txn, const void* ptr) noexcept {
     });
   }
   return found ? EMDB_RESULT_TRUE : EMDB_RESULT_FALSE;
+}
+
+// ---- concurrency: the reader table ----
+
+int emdb_reader_list(const EMDB_env* env, EMDB_reader_list_func* func, void* ctx) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (func == nullptr) return EMDB_EINVAL;
+  return Guard([&] {
+    const os::LockFile& lck = env->lck;
+    const uint64_t head = lck.header()->head_txnid.load(std::memory_order_acquire);
+    const uint64_t retired = lck.header()->pages_retired.load(std::memory_order_relaxed);
+    const unsigned hwm = lck.header()->readers_hwm.load(std::memory_order_acquire);
+    int num = 0;
+    for (unsigned i = 0; i < hwm && i < lck.max_readers(); i++) {
+      const os::ReaderSlot* s = lck.slot(i);
+      uint32_t pid = s->pid.load(std::memory_order_acquire);
+      if (pid == 0 || (pid & os::kClearing)) continue;
+      uint64_t tid = s->tid.load(std::memory_order_relaxed);
+      uint64_t txnid = s->txnid.load(std::memory_order_acquire);
+      uint64_t pages = s->snapshot_pages.load(std::memory_order_relaxed);
+      uint64_t at = s->snapshot_retired.load(std::memory_order_relaxed);
+      uint64_t lag = 0, used = 0, kept = 0;
+      if (txnid != 0) {
+        lag = head > txnid ? head - txnid : 0;
+        used = pages * env->psize;
+        kept = retired > at ? (retired - at) * env->psize : 0;
+      }
+      emdb_tid_t thread{};
+      std::memcpy(&thread, &tid, std::min(sizeof(thread), sizeof(tid)));
+      int r =
+          func(ctx, ++num, int(i), emdb_pid_t(pid), thread, txnid, lag, size_t(used), size_t(kept));
+      if (r != 0) return r;
+    }
+    return num == 0 ? int(EMDB_RESULT_TRUE) : 0;
+  });
+}
+
+int emdb_reader_check(EMDB_env* env, int* dead) noexcept {
+  if (dead != nullptr) *dead = 0;
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  return Guard([&] {
+    int n = 0;
+    int r = env->lck.ClearDeadReaders(&n);
+    if (dead != nullptr) *dead = n;
+    if (r != 0) return r;
+    return n > 0 ? int(EMDB_RESULT_TRUE) : 0;
+  });
+}
+
+int emdb_thread_register(const EMDB_env* env) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (env->flags & EMDB_NOSTICKYTHREADS) return EMDB_EINVAL;  // slots belong to txns then
+  return Guard([&] {
+    for (auto& e : tls.v) {
+      if (e.env_id == env->env_id) return int(EMDB_RESULT_TRUE);
+    }
+    os::ReaderSlot* s = nullptr;
+    return ClaimThreadSlot(const_cast<EMDB_env*>(env), &s);
+  });
+}
+
+int emdb_thread_unregister(const EMDB_env* env) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (env->flags & EMDB_NOSTICKYTHREADS) return EMDB_EINVAL;
+  return Guard([&] {
+    for (size_t i = 0; i < tls.v.size(); i++) {
+      if (tls.v[i].env_id != env->env_id) continue;
+      os::ReaderSlot* s = tls.v[i].slot;
+      if (s->txnid.load(std::memory_order_acquire) != 0) return int(EMDB_BUSY);
+      Env* e = const_cast<EMDB_env*>(env);
+      {
+        std::lock_guard<std::mutex> g(g_live_mu);
+        auto& is = e->issued_slots;
+        for (size_t j = 0; j < is.size(); j++) {
+          if (is[j] == s) {
+            is[j] = is.back();
+            is.pop_back();
+            break;
+          }
+        }
+      }
+      e->lck.ReleaseSlot(s);
+      tls.v.erase(tls.v.begin() + ptrdiff_t(i));
+      return 0;
+    }
+    return int(EMDB_RESULT_TRUE);
+  });
 }
 
 }  // extern "C"

@@ -81,7 +81,10 @@ inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked 
     if (txn->flags & EMDB_TXN_HAS_CHILD) return EMDB_BAD_TXN;
     if (txn->flags & EMDB_TXN_ERROR) return EMDB_BAD_TXN;
   }
-  if (!(txn->env->flags & EMDB_NOSTICKYTHREADS) && !pthread_equal(txn->owner, pthread_self())) {
+  // With EMDB_NOSTICKYTHREADS read txns may move between threads; write txns never do, since
+  // the writer lock is a mutex its owner thread must release.
+  if ((!(txn->env->flags & EMDB_NOSTICKYTHREADS) || !txn->rdonly()) &&
+      !pthread_equal(txn->owner, pthread_self())) {
     return EMDB_THREAD_MISMATCH;
   }
   if (write && txn->rdonly()) return EMDB_EACCESS;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/compare.hpp"
+#include "base/shared_words.hpp"
 #include "base/status.hpp"
 #include "format/layout.hpp"
 #include "format/page.hpp"
@@ -236,9 +237,9 @@ struct Env {
   // Page buffer pool for dirty pages (single writer, no lock needed).
   std::vector<Page*> page_pool;
 
-  // Page operation counters (EMDB_envinfo::mi_pgop_stat).
+  // Page operation counters (EMDB_envinfo::mi_pgop_stat): the writer counts, anyone reads.
   struct {
-    uint64_t newly = 0, cow = 0, clone = 0, split = 0, merge = 0, wops = 0, fsync = 0, msync = 0;
+    SharedCounter newly, cow, clone, split, merge, wops, fsync, msync;
   } pgop;
 
   Page* MetaPage(unsigned i) const {

@@ -229,6 +229,14 @@ Status PurgeMetas(Env* env, unsigned mask, std::vector<uint8_t>* metas) {
 
 uint64_t NextEnvId() { return g_env_ids.fetch_add(1); }
 
+void LockOpenRegistry() { g_open_mu.lock(); }
+void UnlockOpenRegistry() { g_open_mu.unlock(); }
+void ForgetInheritedLocked(Env* env) {
+  auto it = std::find(g_open_files.begin(), g_open_files.end(), std::make_pair(env->dev, env->ino));
+  if (it != g_open_files.end()) g_open_files.erase(it);
+  env->ino = 0;  // Close must not remove the entry of a database the child opened itself
+}
+
 void StatOf(const Env* env, const TreeRecord& rec, EMDB_stat* st) {
   st->ms_psize = env->psize;
   st->ms_depth = rec.height;
@@ -292,6 +300,22 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
       env->lck.Open(env->lock_path, rdonly, (flags & EMDB_EXCLUSIVE) != 0, env->max_readers, mode);
   if (rc != 0) return fail(rc);
   env->max_readers = env->lck.max_readers();
+  if (!rdonly) {
+    // The sync mode is shared by every writer process: the first one sets it in the lock
+    // file; a later one with another mode is refused, or with EMDB_ACCEDE adopts it.
+    constexpr unsigned kModeFlags = EMDB_WRITEMAP | EMDB_NOMETASYNC | EMDB_UTTERLY_NOSYNC;
+    const uint32_t want = os::kEnvModeSet | (flags & kModeFlags);
+    uint32_t cur = 0;
+    if (!env->lck.header()->env_mode.compare_exchange_strong(cur, want) && cur != want) {
+      if (!(flags & EMDB_ACCEDE)) {
+        EMDB_LOG_ERR("%s is in use with mode flags %#x, not %#x (see EMDB_ACCEDE)",
+                     env->data_path.c_str(), cur & kModeFlags, flags & kModeFlags);
+        return fail(EMDB_INCOMPATIBLE);
+      }
+      env->flags = (env->flags & ~kModeFlags) | (cur & kModeFlags);
+      flags = env->flags;
+    }
+  }
 
   uint64_t fsize = 0;
   rc = env->file->Size(&fsize);

@@ -28,6 +28,12 @@ void Close(Env* env);
 [[nodiscard]] Status Drop(Txn* t, EMDB_dbi dbi, bool del);
 void StatOf(const Env* env, const TreeRecord& rec, EMDB_stat* st);
 uint64_t NextEnvId();
+// fork(): the C API's atfork handlers hold the registry of open files across fork(); in the
+// child, ForgetInherited drops an inherited environment's entry so the child may open that
+// database itself (the inherited handle then only frees memory when closed).
+void LockOpenRegistry();
+void UnlockOpenRegistry();
+void ForgetInheritedLocked(Env* env);
 // emdb_preopen_snapinfo: reads the metas of the database at `path` (a directory, or the data
 // file itself) with pread, without a lock file or a map.
 [[nodiscard]] Status SnapInfo(const char* path, EMDB_envinfo* info);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/tree.hpp"
 #include "txn/space.hpp"
 #include "txn/txn.hpp"
@@ -104,7 +105,7 @@ Status EnsureFileSize(Txn* t, pgno_t pages) {
   EMDB_TRY(env->file->Truncate(now * env->psize));
   EMDB_TRY(env->map.Extend(env->file->fd(), size_t(now * env->psize),
                            (env->flags & EMDB_WRITEMAP) != 0));
-  env->geo.now = now;
+  StoreShared(env->geo.now, now);  // env_info reads it from other threads
   return 0;
 }
 

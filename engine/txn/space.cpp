@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
 #include "txn/pages.hpp"
@@ -55,7 +56,12 @@ uint64_t GrowthUnit(const Env* env) {
 
 void AdoptGeometry(Env* env, const Geometry& g) {
   uint64_t reserved = env->map.reserved() / env->psize;
-  env->geo = g;
+  // Field by field: other threads read the geometry (emdb_env_info_ex) while the writer adopts.
+  StoreShared(env->geo.lower, g.lower);
+  StoreShared(env->geo.now, g.now);
+  StoreShared(env->geo.upper, g.upper);
+  StoreShared(env->geo.grow, g.grow);
+  StoreShared(env->geo.shrink, g.shrink);
   if (env->geo.upper > reserved) {
     // Another process raised upper past this process's reservation: this process can use only
     // what it reserved at open (the mapping never moves).
@@ -344,7 +350,7 @@ void ApplyShrink(Txn* t, uint64_t now) {
   }
   EMDB_LOG(EMDB_LOG_NOTICE, "file shrunk from %llu to %llu pages", (unsigned long long)env->geo.now,
            (unsigned long long)now);
-  env->geo.now = now;
+  StoreShared(env->geo.now, now);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,7 +358,7 @@ void ApplyShrink(Txn* t, uint64_t now) {
 
 int ClearDeadReaders(Env* env) {
   int dead = 0;
-  if (env->lck.ReaderCheck(&dead) != 0) return 0;
+  if (env->lck.ClearDeadReaders(&dead) != 0) return 0;
   return dead;
 }
 
@@ -481,7 +487,7 @@ static Status ResizeNow(Txn* t, uint64_t now) {
     EMDB_TRY(env->file->Truncate(now * env->psize));
     EMDB_TRY(env->map.Extend(env->file->fd(), size_t(now * env->psize),
                              (env->flags & EMDB_WRITEMAP) != 0));
-    env->geo.now = now;
+    StoreShared(env->geo.now, now);
   } else if (now < env->geo.now) {
     t->shrink_to = now;  // applied at commit, when no snapshot reaches past it (S4)
   }
@@ -542,7 +548,7 @@ static Status ApplyGeometry(Txn* t, intptr_t lower, intptr_t now, intptr_t upper
   if (want_now > env->geo.now && want_now > g.upper) want_now = g.upper;
   uint64_t cur_now = env->geo.now;
   env->geo = g;
-  env->geo.now = cur_now;
+  StoreShared(env->geo.now, cur_now);
   EMDB_TRY(ResizeNow(t, want_now));
   if (env->geo.now > env->geo.upper) env->geo.upper = env->geo.now;
   t->geo_changed = true;
@@ -597,7 +603,7 @@ Status PersistOpenGeometry(Env* env) {
   env->live_txns.fetch_add(1);
   uint64_t now = env->geo.now;
   env->geo = want;
-  env->geo.now = std::max(now, want.now);
+  StoreShared(env->geo.now, std::max(now, want.now));
   if (env->geo.upper < env->geo.now) env->geo.upper = env->geo.now;
   t.geo_changed = true;
   Status rc = txn::Commit(&t, nullptr);

@@ -13,6 +13,7 @@
 
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
+#include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
 #include "os/bootid.hpp"
@@ -59,6 +60,13 @@ void ResetDbs(Txn* t, bool keep_named = false) {
 
 }  // namespace
 
+Meta ReadMetaShared(const Env* env, unsigned i) {
+  alignas(8) uint8_t buf[kPageHeaderSize + kMetaSize];
+  static_assert(sizeof(buf) % 8 == 0 && kPageHeaderSize % 8 == 0);
+  CopyFromShared(buf, env->MetaPage(i), sizeof(buf));
+  return DecodeMeta(buf + kPageHeaderSize);
+}
+
 bool MetaValid(const Env* env, const Meta& m) {
   if (m.magic != kMagic || m.version != kFormatVersion) return false;
   if (m.txnid_a == 0 || m.txnid_a != m.txnid_b) return false;
@@ -72,13 +80,13 @@ void PickMetas(const Env* env, int* head, int* steady) {
   *steady = -1;
   if (env->recovery_meta >= 0) {
     // Opened for recovery: the chosen meta is the only one there is.
-    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(env->recovery_meta))));
+    Meta m = ReadMetaShared(env, unsigned(env->recovery_meta));
     if (MetaValid(env, m)) *head = *steady = env->recovery_meta;
     return;
   }
   uint64_t ht = 0, st = 0;
   for (int i = 0; i < int(kNumMetas); i++) {
-    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
+    Meta m = ReadMetaShared(env, unsigned(i));
     if (!MetaValid(env, m)) continue;
     if (m.txnid_a > ht) {
       ht = m.txnid_a;
@@ -120,8 +128,7 @@ void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids) {
 }
 
 static bool ReadMeta(const Env* env, unsigned i, Meta* out) {
-  const uint8_t* src = PageData(env->MetaPage(i));
-  *out = DecodeMeta(src);
+  *out = ReadMetaShared(env, i);
   std::atomic_thread_fence(std::memory_order_acquire);
   return out->txnid_a == out->txnid_b && out->txnid_a != 0 && out->magic == kMagic;
 }
@@ -170,11 +177,19 @@ Status BeginRead(Env* env, Txn* t) {
     if (same) found = true;
     for (unsigned i = 0; i < kNumMetas && !found; i++) {
       // Cheap test of the first txnid copy before decoding the whole meta.
-      if (Load64(PageData(env->MetaPage(i))) != h) continue;
+      if (LoadShared(*reinterpret_cast<const uint64_t*>(PageData(env->MetaPage(i)))) != h) {
+        continue;
+      }
       if (ReadMeta(env, i, &t->meta) && t->meta.txnid_a == h) found = true;
     }
+    if (!found && attempt < 64) {
+      // The head moved on and its meta slot was reused since we loaded head_txnid: load it
+      // again. (Taking the newest meta here would let a reader see a commit whose writer has
+      // not published it yet, and the reader's next snapshot would go back to head_txnid.)
+      continue;
+    }
     if (!found) {
-      // The head moved under us, or a writer died before publishing: take the newest meta.
+      // head_txnid names no meta at all (a recovery rolled the head back): take the newest.
       int head, steady;
       PickMetas(env, &head, &steady);
       if (head < 0) return EMDB_CORRUPTED;
@@ -184,6 +199,8 @@ Status BeginRead(Env* env, Txn* t) {
     // snapshot_pages first: a writer that sees the txnid also sees the pages (space.hpp S4).
     t->slot->flags.store(0, std::memory_order_relaxed);
     t->slot->snapshot_pages.store(t->meta.next_pgno, std::memory_order_release);
+    t->slot->snapshot_retired.store(lck.header()->pages_retired.load(std::memory_order_relaxed),
+                                    std::memory_order_relaxed);
     t->slot->txnid.store(h, std::memory_order_seq_cst);
     uint64_t again = lck.header()->head_txnid.load(std::memory_order_seq_cst);
     if (again == h || (!found && again < h)) break;
@@ -338,7 +355,10 @@ void Abort(Txn* t) {
   }
   UnbindCursors(t);
   if (t->rdonly()) {
-    if (t->slot) t->slot->txnid.store(0, std::memory_order_release);
+    // A reset txn no longer owns its slot's txnid (the slot may even be another's by now).
+    if (t->slot && !(t->flags & EMDB_TXN_FINISHED)) {
+      t->slot->txnid.store(0, std::memory_order_release);
+    }
     t->flags |= EMDB_TXN_FINISHED;
     return;
   }
@@ -495,7 +515,7 @@ static uint64_t MonotonicNs() {
 // with `sync`, flushes it.
 static Status WriteMetaPage(Env* env, unsigned slot, const uint8_t* page, bool sync) {
   if (env->flags & EMDB_WRITEMAP) {
-    std::memcpy(env->map.base() + size_t(slot) * env->psize, page, env->psize);
+    CopyToShared(env->map.base() + size_t(slot) * env->psize, page, env->psize);
     if (!sync) return 0;
     EMDB_TRY(EMDB_FAILPOINT("meta.before_sync"));
     env->pgop.msync++;
@@ -565,6 +585,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     if (rc != 0)
       EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
   }
+  const uint64_t retired_pages = t->retired.size();  // for emdb_reader_list (bytes retained)
   if (rc == 0) rc = space::SaveGc(t);
   if (rc == 0 && AuditEnabled()) {
     rc = Audit(t, {});
@@ -656,6 +677,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   } else {
     MarkSynced(env);
   }
+  env->lck.header()->pages_retired.fetch_add(retired_pages, std::memory_order_relaxed);
   env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
   if (!meta_sync && AutosyncDue(env)) {
     // EMDB_opt_sync_bytes / sync_period: this commit becomes a steady point. The commit itself

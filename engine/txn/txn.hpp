@@ -35,6 +35,10 @@ void ResetRead(Txn* t);
 // Reads the three metas from the map; returns the index of the newest valid one and of the
 // newest steady one (-1 if none).
 void PickMetas(const Env* env, int* head, int* steady);
+// Decodes meta slot i from the map with word-atomic loads (a WRITEMAP writer may be storing
+// into that slot; base/shared_words.hpp). The result may be torn: judge it with MetaValid or
+// the head_txnid re-check.
+Meta ReadMetaShared(const Env* env, unsigned i);
 bool MetaValid(const Env* env, const Meta& m);
 // PickMetas for the holder of the writer lock, with the verdicts cached per slot; *txnids
 // receives each slot's txnid (0 when invalid).

@@ -674,20 +674,29 @@ EMDB_API int emdb_gc_info(const EMDB_txn *txn, EMDB_gc_info *info, size_t bytes)
 /*----------------------------------------------------------------------------------------------
  * Concurrency: the reader table */
 
-/** Called once per used reader slot: `num` counts from 1, `slot` is the slot index. */
+/** Called once per claimed reader slot: `num` counts from 1, `slot` is the slot index, `pid` and
+ * `thread` its owner, `txnid` its snapshot (0: idle). For a live snapshot `lag` is the number of
+ * commits since it, `bytes_used` its size (last page number x page size) and `bytes_retained`
+ * the space freed by later commits that it keeps from reuse; all three are 0 for an idle slot.
+ * A nonzero return stops the walk and is returned by emdb_reader_list. */
 typedef int(EMDB_reader_list_func)(void *ctx, int num, int slot, emdb_pid_t pid, emdb_tid_t thread,
                                    uint64_t txnid, uint64_t lag, size_t bytes_used,
                                    size_t bytes_retained) EMDB_NOEXCEPT;
-/** Lists the readers; EMDB_RESULT_TRUE if there were none. A callback's nonzero return stops. */
+/** Lists the reader table (every process's slots). Returns 0, EMDB_RESULT_TRUE if no slot is
+ * claimed, the callback's nonzero value, or EMDB_EINVAL (null func) / EMDB_PANIC. */
 EMDB_API int emdb_reader_list(const EMDB_env *env, EMDB_reader_list_func *func,
                               void *ctx) EMDB_NOEXCEPT;
-/** Clears the slots of dead processes; *dead (if non-NULL) gets how many. Returns EMDB_RESULT_TRUE
- * if some were cleared. */
+/** Clears the slots of dead processes (a process is dead when it no longer holds its liveness
+ * lock in the lock file); *dead (if non-NULL) gets how many. Returns EMDB_RESULT_TRUE if some
+ * were cleared, 0 if none. Readers finding the table full and the writer do it by themselves. */
 EMDB_API int emdb_reader_check(EMDB_env *env, int *dead) EMDB_NOEXCEPT;
-/** Takes a reader slot for this thread now (EMDB_RESULT_TRUE if it already had one). */
+/** Claims a reader slot for this thread now (EMDB_RESULT_TRUE if it already had one), so that a
+ * later read txn cannot fail with EMDB_READERS_FULL. The slot is kept until the thread exits or
+ * calls emdb_thread_unregister. EMDB_READERS_FULL if none is free; EMDB_EINVAL with
+ * EMDB_NOSTICKYTHREADS (slots then belong to transactions). */
 EMDB_API int emdb_thread_register(const EMDB_env *env) EMDB_NOEXCEPT;
 /** Releases this thread's slot (EMDB_RESULT_TRUE if it had none); EMDB_BUSY if a read txn of this
- * thread still uses it. */
+ * thread still uses it; EMDB_EINVAL with EMDB_NOSTICKYTHREADS. */
 EMDB_API int emdb_thread_unregister(const EMDB_env *env) EMDB_NOEXCEPT;
 
 /*----------------------------------------------------------------------------------------------
