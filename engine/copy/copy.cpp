@@ -1,0 +1,367 @@
+// engine/copy/copy.cpp — see copy.hpp.
+#include "copy/copy.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+#include "txn/pages.hpp"
+
+namespace emdb::copy {
+
+using namespace format;
+
+namespace {
+
+constexpr size_t kBufferBytes = size_t(4) << 20;     // compact: pages gathered per write
+constexpr size_t kMaxWriteBytes = size_t(64) << 20;  // plain: bytes per write() from the map
+
+// Sequential output to a descriptor (C2).
+class Output {
+ public:
+  explicit Output(int fd) : fd_(fd) {}
+
+  Status Write(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, std::min(n, kMaxWriteBytes));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      if (w == 0) return EMDB_EIO;
+      p += w;
+      n -= size_t(w);
+      written_ += uint64_t(w);
+    }
+    return 0;
+  }
+  uint64_t written() const { return written_; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  uint64_t written_ = 0;
+};
+
+uint64_t RoundUp(uint64_t v, uint64_t unit) { return (v + unit - 1) / unit * unit; }
+
+// The geometry of the copy: the snapshot's, with `now` covering the data, made growable with
+// EMDB_CP_FORCE_DYNAMIC_SIZE (lower at the engine's minimum, growth and shrink steps set).
+Geometry CopyGeometry(const Env* env, const Meta& m, pgno_t next_pgno, unsigned flags) {
+  Geometry g = m.geo;
+  const uint64_t ps = env->psize;
+  const uint64_t unit = std::max<uint64_t>(ps, os::SystemPageSize());
+  if (flags & EMDB_CP_FORCE_DYNAMIC_SIZE) {
+    const uint64_t min_pages = RoundUp(ps * 16, unit) / ps;
+    const uint64_t default_grow = RoundUp(uint64_t(16) << 20, unit) / ps;
+    g.lower = std::min<uint64_t>(g.lower, min_pages);
+    g.upper = std::max<uint64_t>(g.upper, next_pgno);
+    if (g.grow == 0) g.grow = default_grow;
+    if (g.shrink == 0) g.shrink = g.grow * 2;
+  }
+  g.now = std::max<uint64_t>(next_pgno, g.lower);
+  if (flags & EMDB_CP_COMPACT) {
+    // A compact copy is as small as its data allows.
+    g.now = std::max<uint64_t>(RoundUp(next_pgno * ps, unit) / ps, g.lower);
+  }
+  if (g.upper < g.now) g.upper = g.now;
+  return g;
+}
+
+// The three meta pages of the copy (C1).
+std::vector<uint8_t> MetaPages(const Env* env, Meta m) {
+  const size_t ps = env->psize;
+  std::vector<uint8_t> buf(ps * kNumMetas, 0);
+  m.txnid_b = m.txnid_a;
+  m.sign = MetaChecksum(m);
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    auto* p = reinterpret_cast<Page*>(buf.data() + i * ps);
+    p->pgno = i;
+    p->flags = kPageMeta;
+    if (i == 0) {
+      p->txnid = m.txnid_a;
+      EncodeMeta(m, PageData(p));
+    } else {
+      Meta empty = m;
+      empty.txnid_a = empty.txnid_b = 0;
+      empty.sign = kSignNone;
+      EncodeMeta(empty, PageData(p));
+    }
+  }
+  return buf;
+}
+
+// For a regular output file: extends it to hold `pages` pages after `start` (sparse tail), and
+// flushes unless asked not to (C4).
+Status Finish(int fd, off_t start, uint64_t pages, uint32_t ps, unsigned flags) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return errno;
+  if (!S_ISREG(st.st_mode)) return 0;
+  const off_t want = start + off_t(pages * ps);
+  if (st.st_size < want && ::ftruncate(fd, want) != 0) return errno;
+  if (!(flags & EMDB_CP_DONT_FLUSH) && ::fdatasync(fd) != 0) return errno;
+  return 0;
+}
+
+off_t StartOffset(int fd) {
+  const off_t pos = ::lseek(fd, 0, SEEK_CUR);
+  return pos < 0 ? 0 : pos;
+}
+
+// ---- plain copy ----
+
+Status CopyPlain(Txn* t, int fd, unsigned flags) {
+  Env* env = t->env;
+  const size_t ps = env->psize;
+  const pgno_t next = t->meta.next_pgno;
+  if (next < kNumMetas || next > kMaxPgno) return EMDB_CORRUPTED;
+  const off_t start = StartOffset(fd);
+  Meta m = t->meta;
+  m.geo = CopyGeometry(env, t->meta, next, flags);
+  Output out(fd);
+  const std::vector<uint8_t> metas = MetaPages(env, m);
+  EMDB_TRY(out.Write(metas.data(), metas.size()));
+
+  const uint64_t begin = uint64_t(kNumMetas) * ps;
+  const uint64_t end = uint64_t(next) * ps;
+  if (end <= env->map.mapped()) {
+    EMDB_TRY(out.Write(env->map.base() + begin, size_t(end - begin)));
+  } else {
+    // Not mapped (cannot happen for a live snapshot, whose geometry is mapped): read the file.
+    std::vector<uint8_t> buf(kBufferBytes);
+    for (uint64_t off = begin; off < end;) {
+      const size_t n = size_t(std::min<uint64_t>(buf.size(), end - off));
+      EMDB_TRY(env->file->PRead(buf.data(), n, off));
+      EMDB_TRY(out.Write(buf.data(), n));
+      off += n;
+    }
+  }
+  return Finish(fd, start, m.geo.now, uint32_t(ps), flags);
+}
+
+// ---- compact copy ----
+
+class Compactor {
+ public:
+  Compactor(Txn* t, int fd) : t_(t), env_(t->env), ps_(t->env->psize), out_(fd) {
+    buf_.reserve(std::max<size_t>(kBufferBytes, ps_));
+  }
+
+  Status Run(unsigned flags) {
+    const off_t start = StartOffset(out_.fd());
+    Meta m = t_->meta;
+    uint64_t total = 0;
+    EMDB_TRY(CountPages(&total));
+    expected_ = kNumMetas + total;
+    if (expected_ > kMaxPgno) return EMDB_CORRUPTED;
+    next_ = kNumMetas;
+
+    m.gc = EmptyTree(t_->meta.gc.flags);
+    m.gc.mod_txnid = t_->meta.gc.mod_txnid;
+    if (m.main.root != kInvalidPgno) m.main.root = Assign(t_->meta.main.root, 1, kTree, true);
+    m.next_pgno = expected_;
+    m.geo = CopyGeometry(env_, t_->meta, expected_, flags | EMDB_CP_COMPACT);
+    const std::vector<uint8_t> metas = MetaPages(env_, m);
+    EMDB_TRY(out_.Write(metas.data(), metas.size()));
+
+    while (!queue_.empty()) {
+      const Item item = queue_.front();
+      queue_.pop_front();
+      EMDB_TRY(item.kind == kLarge ? CopyLarge(item) : CopyTreePage(item));
+    }
+    EMDB_TRY(Flush());
+    if (next_ != expected_ || written_pages_ != expected_ - kNumMetas) {
+      EMDB_LOG_ERR("compact copy: the trees hold %llu pages, their records say %llu",
+                   (unsigned long long)(next_ - kNumMetas),
+                   (unsigned long long)(expected_ - kNumMetas));
+      return EMDB_CORRUPTED;
+    }
+    return Finish(out_.fd(), start, m.geo.now, ps_, flags);
+  }
+
+ private:
+  enum Kind : uint8_t { kTree, kLarge };
+  struct Item {
+    pgno_t old_pgno;
+    pgno_t new_pgno;
+    uint32_t count;  // pages (large runs)
+    Kind kind;
+    bool main;  // a page of the main tree: its leaves hold named table records
+  };
+
+  // Pages of the main tree and of every named table, from their records.
+  Status CountPages(uint64_t* total) {
+    const TreeRecord& main = t_->meta.main;
+    *total = main.branch_pages + main.leaf_pages + main.large_pages;
+    if (main.root == kInvalidPgno) return 0;
+    std::vector<pgno_t> stack{main.root};
+    uint64_t visited = 0;
+    while (!stack.empty()) {
+      const pgno_t pg = stack.back();
+      stack.pop_back();
+      if (++visited > main.branch_pages + main.leaf_pages) return EMDB_CORRUPTED;
+      Page* p;
+      EMDB_TRY(pages::Get(t_, pg, &p));
+      const unsigned n = NumKeys(p);
+      if (IsBranch(p)) {
+        for (unsigned i = 0; i < n; i++) stack.push_back(NodeChild(NodeAt(p, i)));
+        continue;
+      }
+      if (!IsLeaf(p)) return EMDB_CORRUPTED;
+      if (IsDupfix(p)) continue;
+      for (unsigned i = 0; i < n; i++) {
+        const uint8_t* node = NodeAt(p, i);
+        if ((NodeFlags(node) & (kNodeTree | kNodeDup)) != kNodeTree) continue;
+        if (NodeDsize(node) != kTableRecordSize) return EMDB_CORRUPTED;
+        const TreeRecord r = DecodeTableRecord(NodeData(node));
+        *total += r.branch_pages + r.leaf_pages + r.large_pages;
+      }
+    }
+    return 0;
+  }
+
+  // The next `count` page numbers of the copy, for page `old` visited later in this order.
+  pgno_t Assign(pgno_t old, uint32_t count, Kind kind, bool main) {
+    const pgno_t pg = next_;
+    next_ += count;
+    queue_.push_back(Item{old, pg, count, kind, main});
+    return pg;
+  }
+
+  uint8_t* Append(size_t bytes) {
+    const size_t at = buf_.size();
+    buf_.resize(at + bytes);
+    return buf_.data() + at;
+  }
+
+  Status Flush() {
+    if (buf_.empty()) return 0;
+    Status rc = out_.Write(buf_.data(), buf_.size());
+    buf_.clear();
+    return rc;
+  }
+
+  Status Room(size_t bytes) {
+    if (buf_.size() + bytes > buf_.capacity()) return Flush();
+    return 0;
+  }
+
+  Status CopyTreePage(const Item& item) {
+    if (next_ > expected_) return EMDB_CORRUPTED;  // more pages than recorded: a cycle or a leak
+    Page* src;
+    EMDB_TRY(pages::Get(t_, item.old_pgno, &src));
+    if (!IsBranch(src) && !IsLeaf(src)) return EMDB_CORRUPTED;
+    EMDB_TRY(Room(ps_));
+    uint8_t* raw = Append(ps_);
+    std::memcpy(raw, src, ps_);
+    written_pages_++;
+    auto* p = reinterpret_cast<Page*>(raw);
+    p->pgno = item.new_pgno;
+    const unsigned n = NumKeys(p);
+    if (size_t(p->lower) > PageRoom(ps_)) return EMDB_CORRUPTED;
+    if (IsBranch(p)) {
+      for (unsigned i = 0; i < n; i++) {
+        uint8_t* node = NodeAt(p, i);
+        SetNodeChild(node, Assign(NodeChild(node), 1, kTree, item.main));
+      }
+      return 0;
+    }
+    if (IsDupfix(p)) return 0;
+    for (unsigned i = 0; i < n; i++) {
+      uint8_t* node = NodeAt(p, i);
+      const uint16_t f = NodeFlags(node);
+      if (f & kNodeBig) {
+        const pgno_t run = Load64(NodeData(node));
+        Page* lp;
+        EMDB_TRY(pages::Get(t_, run, &lp));
+        if (!IsLarge(lp) || lp->large_count == 0) return EMDB_CORRUPTED;
+        Store64(NodeData(node), Assign(run, lp->large_count, kLarge, false));
+      } else if ((f & kNodeTree) && (f & kNodeDup)) {
+        TreeRecord sub = DecodeTree(NodeData(node));
+        if (sub.root != kInvalidPgno) {
+          sub.root = Assign(sub.root, 1, kTree, false);
+          EncodeTree(sub, NodeData(node));
+        }
+      } else if ((f & kNodeTree) && item.main) {
+        TreeRecord table = DecodeTableRecord(NodeData(node));
+        if (table.root != kInvalidPgno) {
+          table.root = Assign(table.root, 1, kTree, false);
+          EncodeTableRecord(table, NodeData(node));
+        }
+      }
+    }
+    return 0;
+  }
+
+  Status CopyLarge(const Item& item) {
+    if (next_ > expected_) return EMDB_CORRUPTED;
+    Page* src;
+    EMDB_TRY(pages::Get(t_, item.old_pgno, &src));
+    const uint64_t bytes = uint64_t(item.count) * ps_;
+    if ((item.old_pgno + item.count) * uint64_t(ps_) > env_->map.mapped() ||
+        item.old_pgno + item.count > t_->meta.next_pgno) {
+      return EMDB_CORRUPTED;
+    }
+    written_pages_ += item.count;
+    if (bytes <= buf_.capacity()) {
+      EMDB_TRY(Room(bytes));
+      uint8_t* raw = Append(bytes);
+      std::memcpy(raw, src, bytes);
+      reinterpret_cast<Page*>(raw)->pgno = item.new_pgno;
+      return 0;
+    }
+    // A run bigger than the buffer: its first page through the buffer, the rest straight from
+    // the map.
+    EMDB_TRY(Room(ps_));
+    uint8_t* raw = Append(ps_);
+    std::memcpy(raw, src, ps_);
+    reinterpret_cast<Page*>(raw)->pgno = item.new_pgno;
+    EMDB_TRY(Flush());
+    return out_.Write(reinterpret_cast<const uint8_t*>(src) + ps_, bytes - ps_);
+  }
+
+  Txn* t_;
+  Env* env_;
+  uint32_t ps_;
+  Output out_;
+  std::vector<uint8_t> buf_;
+  std::deque<Item> queue_;
+  pgno_t next_ = kNumMetas;
+  pgno_t expected_ = kNumMetas;
+  uint64_t written_pages_ = 0;
+};
+
+}  // namespace
+
+Status CopyToFd(Txn* t, int fd, unsigned flags) {
+  if (flags & EMDB_CP_COMPACT) {
+    Compactor c(t, fd);
+    return c.Run(flags);
+  }
+  return CopyPlain(t, fd, flags);
+}
+
+Status CopyToPath(Txn* t, const char* dest, unsigned flags) {
+  std::string path(dest);
+  struct stat st;
+  if (::stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) path += "/emdb.dat";
+  int oflags = O_WRONLY | O_CREAT | O_CLOEXEC;
+  oflags |= (flags & EMDB_CP_OVERWRITE) ? O_TRUNC : O_EXCL;
+  const int fd = ::open(path.c_str(), oflags, 0644);
+  if (fd < 0) return errno;
+  Status rc = CopyToFd(t, fd, flags);
+  if (::close(fd) != 0 && rc == 0) rc = errno;
+  if (rc != 0) ::unlink(path.c_str());
+  return rc;
+}
+
+}  // namespace emdb::copy
