@@ -7,5 +7,9 @@
 namespace emdb_tool {
 
 Command add_stat_command(CLI::App &app);  // cmd_stat.cpp
+Command add_copy_command(CLI::App &app);  // cmd_copy.cpp
+Command add_dump_command(CLI::App &app);  // cmd_dump.cpp
+Command add_load_command(CLI::App &app);  // cmd_load.cpp
+Command add_drop_command(CLI::App &app);  // cmd_drop.cpp
 
 }  // namespace emdb_tool

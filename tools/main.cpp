@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
   app.add_flag("-v,--verbose", verbosity, "More log output on stderr (repeat for more)");
 
   const std::vector<Command> commands = {
-      add_stat_command(app),
+      add_stat_command(app), add_copy_command(app), add_dump_command(app),
+      add_load_command(app), add_drop_command(app),
   };
 
   try {
