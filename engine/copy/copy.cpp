@@ -163,26 +163,38 @@ class Compactor {
     EMDB_TRY(CountPages(&total));
     expected_ = kNumMetas + total;
     if (expected_ > kMaxPgno) return EMDB_CORRUPTED;
-    next_ = kNumMetas;
 
+    // Blocks: the main tree first, then each named table in key order, each its own run of
+    // page numbers (sized by its record), so every tree is contiguous in the copy.
+    const TreeRecord& main = t_->meta.main;
+    reserved_ = kNumMetas;
+    if (main.root != kInvalidPgno) {
+      m.main.root = Reserve(main.root, main.branch_pages + main.leaf_pages + main.large_pages,
+                            /*main=*/true);
+    }
     m.gc = EmptyTree(t_->meta.gc.flags);
     m.gc.mod_txnid = t_->meta.gc.mod_txnid;
-    if (m.main.root != kInvalidPgno) m.main.root = Assign(t_->meta.main.root, 1, kTree, true);
     m.next_pgno = expected_;
     m.geo = CopyGeometry(env_, t_->meta, expected_, flags | EMDB_CP_COMPACT);
     const std::vector<uint8_t> metas = MetaPages(env_, m);
     EMDB_TRY(out_.Write(metas.data(), metas.size()));
 
-    while (!queue_.empty()) {
-      const Item item = queue_.front();
-      queue_.pop_front();
-      EMDB_TRY(item.kind == kLarge ? CopyLarge(item) : CopyTreePage(item));
+    for (size_t b = 0; b < blocks_.size(); b++) {
+      const Block block = blocks_[b];  // copied: CopyTreePage may append blocks
+      next_ = block.base + 1;          // the root is numbered
+      limit_ = block.base + block.pages;
+      queue_.push_back(Item{block.old_root, block.base, 1, kTree, block.main});
+      while (!queue_.empty()) {
+        const Item item = queue_.front();
+        queue_.pop_front();
+        EMDB_TRY(item.kind == kLarge ? CopyLarge(item) : CopyTreePage(item));
+      }
+      if (next_ != limit_) return Mismatch(block, next_ - block.base);
     }
     EMDB_TRY(Flush());
-    if (next_ != expected_ || written_pages_ != expected_ - kNumMetas) {
-      EMDB_LOG_ERR("compact copy: the trees hold %llu pages, their records say %llu",
-                   (unsigned long long)(next_ - kNumMetas),
-                   (unsigned long long)(expected_ - kNumMetas));
+    if (reserved_ != expected_ || written_pages_ != expected_ - kNumMetas) {
+      EMDB_LOG_ERR("compact copy: %llu pages written, the records say %llu",
+                   (unsigned long long)written_pages_, (unsigned long long)(expected_ - kNumMetas));
       return EMDB_CORRUPTED;
     }
     return Finish(out_.fd(), start, m.geo.now, ps_, flags);
@@ -197,6 +209,30 @@ class Compactor {
     Kind kind;
     bool main;  // a page of the main tree: its leaves hold named table records
   };
+  // A tree and the page numbers reserved for it: [base, base + pages).
+  struct Block {
+    pgno_t old_root;
+    pgno_t base;
+    uint64_t pages;
+    bool main;
+  };
+
+  // Reserves the block of a tree of `pages` pages; returns its root's new number.
+  pgno_t Reserve(pgno_t old_root, uint64_t pages, bool main) {
+    const pgno_t base = reserved_;
+    reserved_ += std::max<uint64_t>(pages, 1);
+    blocks_.push_back(Block{old_root, base, std::max<uint64_t>(pages, 1), main});
+    return base;
+  }
+
+  Status Mismatch(const Block& block, uint64_t found) {
+    EMDB_LOG_ERR(
+        "compact copy: the tree rooted at page %llu holds %llu pages, its record says "
+        "%llu",
+        (unsigned long long)block.old_root, (unsigned long long)found,
+        (unsigned long long)block.pages);
+    return EMDB_CORRUPTED;
+  }
 
   // Pages of the main tree and of every named table, from their records.
   Status CountPages(uint64_t* total) {
@@ -229,8 +265,10 @@ class Compactor {
     return 0;
   }
 
-  // The next `count` page numbers of the copy, for page `old` visited later in this order.
+  // The next `count` page numbers of the current tree's block, for page `old` visited later in
+  // this order; kInvalidPgno when the block is full (more pages than the record says).
   pgno_t Assign(pgno_t old, uint32_t count, Kind kind, bool main) {
+    if (next_ + count > limit_) return kInvalidPgno;
     const pgno_t pg = next_;
     next_ += count;
     queue_.push_back(Item{old, pg, count, kind, main});
@@ -256,7 +294,6 @@ class Compactor {
   }
 
   Status CopyTreePage(const Item& item) {
-    if (next_ > expected_) return EMDB_CORRUPTED;  // more pages than recorded: a cycle or a leak
     Page* src;
     EMDB_TRY(pages::Get(t_, item.old_pgno, &src));
     if (!IsBranch(src) && !IsLeaf(src)) return EMDB_CORRUPTED;
@@ -271,7 +308,9 @@ class Compactor {
     if (IsBranch(p)) {
       for (unsigned i = 0; i < n; i++) {
         uint8_t* node = NodeAt(p, i);
-        SetNodeChild(node, Assign(NodeChild(node), 1, kTree, item.main));
+        const pgno_t child = Assign(NodeChild(node), 1, kTree, item.main);
+        if (child == kInvalidPgno) return EMDB_CORRUPTED;  // a cycle, or pages not in the record
+        SetNodeChild(node, child);
       }
       return 0;
     }
@@ -284,17 +323,22 @@ class Compactor {
         Page* lp;
         EMDB_TRY(pages::Get(t_, run, &lp));
         if (!IsLarge(lp) || lp->large_count == 0) return EMDB_CORRUPTED;
-        Store64(NodeData(node), Assign(run, lp->large_count, kLarge, false));
+        const pgno_t moved = Assign(run, lp->large_count, kLarge, false);
+        if (moved == kInvalidPgno) return EMDB_CORRUPTED;
+        Store64(NodeData(node), moved);
       } else if ((f & kNodeTree) && (f & kNodeDup)) {
         TreeRecord sub = DecodeTree(NodeData(node));
         if (sub.root != kInvalidPgno) {
           sub.root = Assign(sub.root, 1, kTree, false);
+          if (sub.root == kInvalidPgno) return EMDB_CORRUPTED;
           EncodeTree(sub, NodeData(node));
         }
       } else if ((f & kNodeTree) && item.main) {
         TreeRecord table = DecodeTableRecord(NodeData(node));
         if (table.root != kInvalidPgno) {
-          table.root = Assign(table.root, 1, kTree, false);
+          const uint64_t pages = table.branch_pages + table.leaf_pages + table.large_pages;
+          if (reserved_ + pages > expected_) return EMDB_CORRUPTED;
+          table.root = Reserve(table.root, pages, false);
           EncodeTableRecord(table, NodeData(node));
         }
       }
@@ -303,7 +347,6 @@ class Compactor {
   }
 
   Status CopyLarge(const Item& item) {
-    if (next_ > expected_) return EMDB_CORRUPTED;
     Page* src;
     EMDB_TRY(pages::Get(t_, item.old_pgno, &src));
     const uint64_t bytes = uint64_t(item.count) * ps_;
@@ -335,7 +378,10 @@ class Compactor {
   Output out_;
   std::vector<uint8_t> buf_;
   std::deque<Item> queue_;
-  pgno_t next_ = kNumMetas;
+  std::vector<Block> blocks_;
+  pgno_t next_ = kNumMetas;      // next number in the current block
+  pgno_t limit_ = kNumMetas;     // end of the current block
+  pgno_t reserved_ = kNumMetas;  // end of the reserved blocks
   pgno_t expected_ = kNumMetas;
   uint64_t written_pages_ = 0;
 };

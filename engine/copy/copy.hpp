@@ -6,12 +6,14 @@
 //    writes straight from the map. Pages free in the snapshot (listed in its GC) are copied too;
 //    a writer may be reusing them, so their bytes are arbitrary, which is harmless: the copy's GC
 //    lists them as free.
-//  - compact: the trees are walked breadth first from the main tree's root; every reached page
-//    (branch, leaf, large run, DUPSORT sub-tree, named table) gets the next page number in visit
-//    order and is written right away with its child pointers, large-run pointers and table or
-//    sub-tree roots rewritten. The GC is empty and there are no free pages. The page count is
-//    known beforehand from the table records (metas are written first, so the output may be a
-//    pipe); a walk that does not match the records fails with EMDB_CORRUPTED.
+//  - compact: each tree gets a block of page numbers as large as its record says (the main
+//    tree first, then the named tables in key order), and is walked breadth first inside its
+//    block: every reached page (branch, leaf, large run, DUPSORT sub-tree) gets the block's next
+//    number in visit order and is written right away with its child pointers, large-run
+//    pointers and table or sub-tree roots rewritten. So every tree is contiguous, level by
+//    level in key order; the GC is empty and there are no free pages. The page count is known
+//    beforehand from the table records (metas are written first, so the output may be a pipe);
+//    a tree that does not match its record fails with EMDB_CORRUPTED.
 //
 // Invariants of the output:
 //  C1. Meta slot 0 holds the snapshot's meta, signed (steady), with its txnid; slots 1 and 2
@@ -19,7 +21,7 @@
 //  C2. Every page is written with big sequential writes (no per-page syscall); the output fd's
 //      position is advanced, so a pipe or a terminal works as well as a file.
 //  C3. compact: next_pgno = 3 + the pages of the main tree and of every named table; each tree
-//      page's header pgno equals its new position.
+//      occupies [base, base + its record's pages); each page's header pgno equals its position.
 //  C4. The output is flushed (fdatasync) unless EMDB_CP_DONT_FLUSH; a non-regular output (a
 //      pipe) cannot be flushed and is not.
 //
