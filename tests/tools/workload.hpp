@@ -43,11 +43,14 @@ inline int workload_round(EMDB_txn *txn, EMDB_dbi dbi, unsigned t, std::mt19937_
         value = workload_bytes(rng, (rng() % 97 == 0) ? 5000 + rng() % 15000 : rng() % 200);
         break;
       case 1:
-        key = "d" + std::to_string(rng() % (records / 8 + 1));
+        // A few hot keys get many values (DUPSORT sub-trees), the rest a few (sub-pages).
+        key = (rng() % 4 == 0) ? "hot" + std::to_string(rng() % 3)
+                               : "d" + std::to_string(rng() % (records / 8 + 1));
         value = workload_bytes(rng, 1 + rng() % 60);
         break;
       case 2: {
-        key = "f" + std::to_string(rng() % (records / 16 + 1));
+        key = (rng() % 4 == 0) ? "hot" + std::to_string(rng() % 3)
+                               : "f" + std::to_string(rng() % (records / 16 + 1));
         const uint64_t v = rng();
         value.assign(reinterpret_cast<const char *>(&v), 8);
         break;
