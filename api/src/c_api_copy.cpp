@@ -8,6 +8,8 @@
 // emdb does not provide: they are EMDB_EINVAL.
 #include <emdb/emdb.h>
 
+#include <cstring>
+
 #include "c_api_internal.hpp"
 #include "copy/copy.hpp"
 
@@ -19,8 +21,15 @@ namespace {
 constexpr unsigned kKnownFlags = EMDB_CP_COMPACT | EMDB_CP_FORCE_DYNAMIC_SIZE | EMDB_CP_DONT_FLUSH |
                                  EMDB_CP_DISPOSE_TXN | EMDB_CP_OVERWRITE;
 
-int CheckFlags(EMDB_copy_flags_t flags) {
-  const unsigned f = unsigned(flags);
+// The flags as an integer, without loading an out-of-range enum value (undefined behaviour).
+unsigned Bits(const EMDB_copy_flags_t& flags) {
+  static_assert(sizeof(EMDB_copy_flags_t) == sizeof(unsigned));
+  unsigned f = 0;
+  std::memcpy(&f, &flags, sizeof f);
+  return f;
+}
+
+int CheckFlags(unsigned f) {
   if (f & (EMDB_CP_THROTTLE_MVCC | EMDB_CP_RENEW_TXN)) return EMDB_EINVAL;
   if (f & ~kKnownFlags) return EMDB_EINVAL;
   return 0;
@@ -34,17 +43,21 @@ int CheckCopyTxn(EMDB_txn* txn) {
   return 0;
 }
 
+void Dispose(EMDB_txn* txn, unsigned flags) {
+  if ((flags & EMDB_CP_DISPOSE_TXN) && CheckTxn(txn, false, true) == 0) emdb_txn_abort(txn);
+}
+
 template <typename F>
-int WithTxn(EMDB_txn* txn, EMDB_copy_flags_t flags, F&& copy) {
+int WithTxn(EMDB_txn* txn, unsigned flags, F&& copy) {
   int rc = CheckFlags(flags);
   if (rc == 0) rc = CheckCopyTxn(txn);
   if (rc == 0) rc = Guard([&] { return copy(); });
-  if ((flags & EMDB_CP_DISPOSE_TXN) && CheckTxn(txn, false, true) == 0) emdb_txn_abort(txn);
+  Dispose(txn, flags);
   return rc;
 }
 
 template <typename F>
-int WithEnvTxn(EMDB_env* env, EMDB_copy_flags_t flags, F&& copy) {
+int WithEnvTxn(EMDB_env* env, unsigned flags, F&& copy) {
   int rc = CheckEnv(env);
   if (rc) return rc;
   rc = CheckFlags(flags);
@@ -62,31 +75,33 @@ int WithEnvTxn(EMDB_env* env, EMDB_copy_flags_t flags, F&& copy) {
 extern "C" {
 
 int emdb_txn_copy2fd(EMDB_txn* txn, emdb_filehandle_t fd, EMDB_copy_flags_t flags) noexcept {
+  const unsigned f = Bits(flags);
   if (fd < 0) {
-    if ((flags & EMDB_CP_DISPOSE_TXN) && CheckTxn(txn, false, true) == 0) emdb_txn_abort(txn);
+    Dispose(txn, f);
     return EMDB_EINVAL;
   }
-  return WithTxn(txn, flags, [&] { return copy::CopyToFd(txn, fd, unsigned(flags)); });
+  return WithTxn(txn, f, [&] { return copy::CopyToFd(txn, fd, f); });
 }
 
 int emdb_txn_copy2pathname(EMDB_txn* txn, const char* dest, EMDB_copy_flags_t flags) noexcept {
+  const unsigned f = Bits(flags);
   if (dest == nullptr || *dest == '\0') {
-    if ((flags & EMDB_CP_DISPOSE_TXN) && CheckTxn(txn, false, true) == 0) emdb_txn_abort(txn);
+    Dispose(txn, f);
     return EMDB_EINVAL;
   }
-  return WithTxn(txn, flags, [&] { return copy::CopyToPath(txn, dest, unsigned(flags)); });
+  return WithTxn(txn, f, [&] { return copy::CopyToPath(txn, dest, f); });
 }
 
 int emdb_env_copy2fd(EMDB_env* env, emdb_filehandle_t fd, EMDB_copy_flags_t flags) noexcept {
+  const unsigned f = Bits(flags);
   if (fd < 0) return EMDB_EINVAL;
-  return WithEnvTxn(env, flags,
-                    [&](EMDB_txn* txn) { return copy::CopyToFd(txn, fd, unsigned(flags)); });
+  return WithEnvTxn(env, f, [&](EMDB_txn* txn) { return copy::CopyToFd(txn, fd, f); });
 }
 
 int emdb_env_copy(EMDB_env* env, const char* dest, EMDB_copy_flags_t flags) noexcept {
+  const unsigned f = Bits(flags);
   if (dest == nullptr || *dest == '\0') return EMDB_EINVAL;
-  return WithEnvTxn(env, flags,
-                    [&](EMDB_txn* txn) { return copy::CopyToPath(txn, dest, unsigned(flags)); });
+  return WithEnvTxn(env, f, [&](EMDB_txn* txn) { return copy::CopyToPath(txn, dest, f); });
 }
 
 }  // extern "C"
