@@ -84,53 +84,66 @@ int run_copy(const CopyOptions &opt) {
   if (env.open(opt.src, 0) != EMDB_SUCCESS) return kExitFailure;
 
   std::string dest_path = to_stdout ? std::string("stdout") : opt.dest;
-  int out = STDOUT_FILENO;
-  bool created = false;
   if (!to_stdout) {
     struct stat st;
     if (::stat(opt.dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest_path += "/emdb.dat";
-    const int oflags = O_WRONLY | O_CREAT | O_CLOEXEC | (opt.force ? O_TRUNC : O_EXCL);
-    out = ::open(dest_path.c_str(), oflags, 0644);
-    if (out < 0) {
-      const int e = errno;
-      report_error(dest_path,
-                   e == EEXIST ? "cannot create the copy (it exists; -f overwrites it)"
-                               : "cannot create the copy",
-                   e);
-      return kExitFailure;
-    }
-    created = true;
   }
-
   unsigned flags = 0;
   if (opt.compact) flags |= EMDB_CP_COMPACT;
   if (opt.dynamic) flags |= EMDB_CP_FORCE_DYNAMIC_SIZE;
-  const auto cflags = static_cast<EMDB_copy_flags_t>(flags);
+  if (opt.force) flags |= EMDB_CP_OVERWRITE;
 
   int rc = EMDB_SUCCESS;
   int write_error = 0;
-  if (progress_wanted(opt.progress)) {
+  bool created = false;
+  if (!progress_wanted(opt.progress)) {
+    // The library creates DEST (with direct I/O where the file system has it) and flushes it.
+    rc = to_stdout
+             ? emdb_env_copy2fd(env.get(), STDOUT_FILENO, static_cast<EMDB_copy_flags_t>(flags))
+             : emdb_env_copy(env.get(), dest_path.c_str(), static_cast<EMDB_copy_flags_t>(flags));
+    if (rc == EEXIST) {
+      report_error(dest_path, "cannot create the copy (it exists; -f overwrites it)", rc);
+      return kExitFailure;
+    }
+  } else {
+    int out = STDOUT_FILENO;
+    if (!to_stdout) {
+      const int oflags = O_WRONLY | O_CREAT | O_CLOEXEC | (opt.force ? O_TRUNC : O_EXCL);
+      out = ::open(dest_path.c_str(), oflags, 0644);
+      if (out < 0) {
+        const int e = errno;
+        report_error(dest_path,
+                     e == EEXIST ? "cannot create the copy (it exists; -f overwrites it)"
+                                 : "cannot create the copy",
+                     e);
+        return kExitFailure;
+      }
+      created = true;
+    }
     EMDB_envinfo info{};
     std::uint64_t total = 0;
     if (emdb_env_info_ex(env.get(), nullptr, &info, sizeof info) == EMDB_SUCCESS) {
       total = (info.mi_last_pgno + 1) * std::uint64_t(info.mi_dxb_pagesize);
     }
     Progress progress(opt.compact ? "compact copy" : "copy", total, true);
-    rc = copy_with_progress(env.get(), out, cflags, progress, write_error);
+    const unsigned pipe_flags = flags & ~unsigned(EMDB_CP_OVERWRITE);
+    rc = copy_with_progress(env.get(), out, static_cast<EMDB_copy_flags_t>(pipe_flags), progress,
+                            write_error);
     progress.finish();
     if (rc == EMDB_SUCCESS && write_error == 0 && !to_stdout && ::fdatasync(out) != 0) {
       write_error = errno;
     }
-  } else {
-    rc = emdb_env_copy2fd(env.get(), out, cflags);
+    if (created && ::close(out) != 0 && rc == EMDB_SUCCESS && write_error == 0) {
+      write_error = errno;
+    }
   }
-  if (created && ::close(out) != 0 && rc == EMDB_SUCCESS && write_error == 0) write_error = errno;
 
   if (rc != EMDB_SUCCESS || write_error != 0) {
     if (write_error != 0) {
       report_error(dest_path, "cannot write the copy", write_error);
-    } else if (rc == EPIPE || rc == ENOSPC || rc == EIO || rc == EFBIG || rc == EDQUOT) {
-      report_error(dest_path, "cannot write the copy", rc);
+    } else if (rc > 0) {
+      // An errno: SRC is open and mapped already, so this is about creating or writing DEST.
+      report_error(dest_path, "cannot create or write the copy", rc);
     } else {
       report_error(opt.src, "cannot copy", rc);
     }

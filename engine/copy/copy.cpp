@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,10 +26,15 @@ namespace {
 constexpr size_t kBufferBytes = size_t(4) << 20;     // compact: pages gathered per write
 constexpr size_t kMaxWriteBytes = size_t(64) << 20;  // plain: bytes per write() from the map
 
-// Sequential output to a descriptor (C2).
+// Sequential output to a descriptor (C2). A descriptor opened with O_DIRECT (CopyToPath asks
+// for it) gets page-aligned buffers; a write the device refuses for alignment (EINVAL) turns
+// O_DIRECT off and is retried through the page cache.
 class Output {
  public:
-  explicit Output(int fd) : fd_(fd) {}
+  explicit Output(int fd) : fd_(fd) {
+    const int fl = ::fcntl(fd, F_GETFL);
+    direct_ = fl != -1 && (fl & O_DIRECT) != 0;
+  }
 
   Status Write(const void* data, size_t n) {
     const auto* p = static_cast<const uint8_t*>(data);
@@ -35,6 +42,12 @@ class Output {
       const ssize_t w = ::write(fd_, p, std::min(n, kMaxWriteBytes));
       if (w < 0) {
         if (errno == EINTR) continue;
+        if (errno == EINVAL && direct_) {
+          direct_ = false;
+          const int fl = ::fcntl(fd_, F_GETFL);
+          if (fl != -1 && ::fcntl(fd_, F_SETFL, fl & ~O_DIRECT) == 0) continue;
+          return EINVAL;
+        }
         return errno;
       }
       if (w == 0) return EMDB_EIO;
@@ -49,7 +62,38 @@ class Output {
 
  private:
   int fd_;
+  bool direct_ = false;
   uint64_t written_ = 0;
+};
+
+// A page-aligned byte buffer of fixed capacity (for O_DIRECT), filled by Append.
+class PageBuffer {
+ public:
+  [[nodiscard]] bool Init(size_t capacity) {
+    void* p = nullptr;
+    if (::posix_memalign(&p, 65536, capacity) != 0) return false;
+    data_.reset(static_cast<uint8_t*>(p));
+    capacity_ = capacity;
+    size_ = 0;
+    return true;
+  }
+  uint8_t* Append(size_t n) {
+    uint8_t* p = data_.get() + size_;
+    size_ += n;
+    return p;
+  }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t capacity_ = 0, size_ = 0;
 };
 
 uint64_t RoundUp(uint64_t v, uint64_t unit) { return (v + unit - 1) / unit * unit; }
@@ -77,14 +121,15 @@ Geometry CopyGeometry(const Env* env, const Meta& m, pgno_t next_pgno, unsigned 
   return g;
 }
 
-// The three meta pages of the copy (C1).
-std::vector<uint8_t> MetaPages(const Env* env, Meta m) {
+// Appends the three meta pages of the copy (C1) to `out`.
+void MetaPages(const Env* env, Meta m, PageBuffer* out) {
   const size_t ps = env->psize;
-  std::vector<uint8_t> buf(ps * kNumMetas, 0);
+  uint8_t* buf = out->Append(ps * kNumMetas);
+  std::memset(buf, 0, ps * kNumMetas);
   m.txnid_b = m.txnid_a;
   m.sign = MetaChecksum(m);
   for (unsigned i = 0; i < kNumMetas; i++) {
-    auto* p = reinterpret_cast<Page*>(buf.data() + i * ps);
+    auto* p = reinterpret_cast<Page*>(buf + i * ps);
     p->pgno = i;
     p->flags = kPageMeta;
     if (i == 0) {
@@ -97,7 +142,6 @@ std::vector<uint8_t> MetaPages(const Env* env, Meta m) {
       EncodeMeta(empty, PageData(p));
     }
   }
-  return buf;
 }
 
 // For a regular output file: extends it to hold `pages` pages after `start` (sparse tail), and
@@ -128,8 +172,11 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
   Meta m = t->meta;
   m.geo = CopyGeometry(env, t->meta, next, flags);
   Output out(fd);
-  const std::vector<uint8_t> metas = MetaPages(env, m);
-  EMDB_TRY(out.Write(metas.data(), metas.size()));
+  PageBuffer buf;
+  if (!buf.Init(std::max<size_t>(kBufferBytes, ps * kNumMetas))) return EMDB_ENOMEM;
+  MetaPages(env, m, &buf);
+  EMDB_TRY(out.Write(buf.data(), buf.size()));
+  buf.clear();
 
   const uint64_t begin = uint64_t(kNumMetas) * ps;
   const uint64_t end = uint64_t(next) * ps;
@@ -137,11 +184,12 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
     EMDB_TRY(out.Write(env->map.base() + begin, size_t(end - begin)));
   } else {
     // Not mapped (cannot happen for a live snapshot, whose geometry is mapped): read the file.
-    std::vector<uint8_t> buf(kBufferBytes);
     for (uint64_t off = begin; off < end;) {
-      const size_t n = size_t(std::min<uint64_t>(buf.size(), end - off));
-      EMDB_TRY(env->file->PRead(buf.data(), n, off));
+      const size_t n = size_t(std::min<uint64_t>(buf.capacity(), end - off));
+      uint8_t* p = buf.Append(n);
+      EMDB_TRY(env->file->PRead(p, n, off));
       EMDB_TRY(out.Write(buf.data(), n));
+      buf.clear();
       off += n;
     }
   }
@@ -152,11 +200,10 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
 
 class Compactor {
  public:
-  Compactor(Txn* t, int fd) : t_(t), env_(t->env), ps_(t->env->psize), out_(fd) {
-    buf_.reserve(std::max<size_t>(kBufferBytes, ps_));
-  }
+  Compactor(Txn* t, int fd) : t_(t), env_(t->env), ps_(t->env->psize), out_(fd) {}
 
   Status Run(unsigned flags) {
+    if (!buf_.Init(std::max<size_t>(kBufferBytes, size_t(ps_) * kNumMetas))) return EMDB_ENOMEM;
     const off_t start = StartOffset(out_.fd());
     Meta m = t_->meta;
     uint64_t total = 0;
@@ -176,8 +223,7 @@ class Compactor {
     m.gc.mod_txnid = t_->meta.gc.mod_txnid;
     m.next_pgno = expected_;
     m.geo = CopyGeometry(env_, t_->meta, expected_, flags | EMDB_CP_COMPACT);
-    const std::vector<uint8_t> metas = MetaPages(env_, m);
-    EMDB_TRY(out_.Write(metas.data(), metas.size()));
+    MetaPages(env_, m, &buf_);
 
     for (size_t b = 0; b < blocks_.size(); b++) {
       const Block block = blocks_[b];  // copied: CopyTreePage may append blocks
@@ -275,11 +321,7 @@ class Compactor {
     return pg;
   }
 
-  uint8_t* Append(size_t bytes) {
-    const size_t at = buf_.size();
-    buf_.resize(at + bytes);
-    return buf_.data() + at;
-  }
+  uint8_t* Append(size_t bytes) { return buf_.Append(bytes); }
 
   Status Flush() {
     if (buf_.empty()) return 0;
@@ -376,7 +418,7 @@ class Compactor {
   Env* env_;
   uint32_t ps_;
   Output out_;
-  std::vector<uint8_t> buf_;
+  PageBuffer buf_;
   std::deque<Item> queue_;
   std::vector<Block> blocks_;
   pgno_t next_ = kNumMetas;      // next number in the current block
@@ -404,6 +446,10 @@ Status CopyToPath(Txn* t, const char* dest, unsigned flags) {
   oflags |= (flags & EMDB_CP_OVERWRITE) ? O_TRUNC : O_EXCL;
   const int fd = ::open(path.c_str(), oflags, 0644);
   if (fd < 0) return errno;
+  // Direct I/O where the file system has it (as mdb_copy): the copy does not go through the
+  // page cache, and nothing is copied twice. Output falls back if a write is refused.
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl != -1) (void)::fcntl(fd, F_SETFL, fl | O_DIRECT);
   Status rc = CopyToFd(t, fd, flags);
   if (::close(fd) != 0 && rc == 0) rc = errno;
   if (rc != 0) ::unlink(path.c_str());

@@ -59,7 +59,7 @@ expect_error 1 "no-such-db: cannot open: No such file" "$EMDB" copy no-such-db x
 expect_error 1 "copy.emdb: cannot create the copy \(it exists; -f overwrites it\)" \
   "$EMDB" copy src copy.emdb
 "$EMDB" copy -f -c src copy.emdb || fail "copy -f did not overwrite"
-expect_error 1 "no-dir/x.emdb: cannot create the copy: No such file" "$EMDB" copy src no-dir/x.emdb
+expect_error 1 "no-dir/x.emdb: cannot create or write the copy: No such file" "$EMDB" copy src no-dir/x.emdb
 expect_error 1 "no-such-db: cannot open: No such file" "$EMDB" dump no-such-db
 expect_error 1 "no table named 'nope'" "$EMDB" dump -s nope src
 expect_error 2 "excludes" "$EMDB" dump -a -s plain src
