@@ -19,6 +19,7 @@
 #include "c_api_internal.hpp"
 #include "core/internal.hpp"
 #include "env/env.hpp"
+#include "os/bootid.hpp"
 #include "txn/pages.hpp"
 #include "txn/txn.hpp"
 
@@ -747,6 +748,19 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   info->mi_unsync_volume = e->lck.header()->unsync_bytes.load();
   info->mi_autosync_threshold = e->opt_sync_bytes;
   info->mi_autosync_period_seconds16dot16 = uint32_t(e->opt_sync_period);
+  {
+    os::BootId boot = os::CurrentBootId();
+    info->mi_bootid.current.x = boot.x;
+    info->mi_bootid.current.y = boot.y;
+    uint64_t last = e->lck.header()->last_sync_time.load();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+    if (last != 0 && now > last) {
+      uint64_t v = ((now - last) << 16) / 1000000000ull;
+      info->mi_since_sync_seconds16dot16 = v > 0xffffffffull ? 0xffffffffu : uint32_t(v);
+    }
+  }
   info->mi_mode = e->flags;
   info->mi_pgop_stat.newly = e->pgop.newly;
   info->mi_pgop_stat.cow = e->pgop.cow;
@@ -766,6 +780,43 @@ int emdb_env_sync_ex(EMDB_env* env, bool force, bool nonblock) noexcept {
 }
 
 int emdb_env_sync(EMDB_env* env) noexcept { return emdb_env_sync_ex(env, true, false); }
+
+int emdb_env_sync_poll(EMDB_env* env) noexcept { return emdb_env_sync_ex(env, false, true); }
+
+// ---- recovery (docs/durability.md) ----
+
+int emdb_env_open_for_recovery(EMDB_env* env, const char* pathname, unsigned target_meta,
+                               bool writeable) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  if (pathname == nullptr || *pathname == 0 || target_meta >= format::kNumMetas) {
+    return EMDB_EINVAL;
+  }
+  if (env->opened) return EMDB_EPERM;
+  env->recovery_meta = int(target_meta);
+  // Recovery works on the whole database: nobody else may use it meanwhile.
+  unsigned flags =
+      EMDB_EXCLUSIVE | (writeable ? 0u : unsigned(EMDB_RDONLY)) | (env->flags & EMDB_NOSUBDIR);
+  rc = emdb_env_open(env, pathname, EMDB_env_flags_t(flags), 0);
+  if (rc != 0) env->recovery_meta = -1;
+  return rc;
+}
+
+int emdb_env_turn_for_recovery(EMDB_env* env, unsigned target_meta) noexcept {
+  int rc = CheckEnv(env);
+  if (rc) return rc;
+  if (target_meta >= format::kNumMetas) return EMDB_EINVAL;
+  if (!(env->flags & EMDB_EXCLUSIVE)) return EMDB_EPERM;
+  if (env->live_txns.load() > 0) return EMDB_BUSY;
+  return Guard([&] { return txn::TurnForRecovery(env, target_meta); });
+}
+
+int emdb_preopen_snapinfo(const char* pathname, EMDB_envinfo* info, size_t bytes) noexcept {
+  if (pathname == nullptr || *pathname == 0 || info == nullptr || bytes < sizeof(EMDB_envinfo)) {
+    return EMDB_EINVAL;
+  }
+  return Guard([&] { return env::SnapInfo(pathname, info); });
+}
 
 int emdb_env_delete(const char* pathname, EMDB_env_delete_mode_t mode_arg) noexcept {
   if (pathname == nullptr) return EMDB_EINVAL;

@@ -11,9 +11,11 @@
 #include <mutex>
 #include <vector>
 
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
+#include "os/bootid.hpp"
 #include "txn/pages.hpp"
 #include "txn/txn.hpp"
 
@@ -144,6 +146,85 @@ Status ProbeFile(Env* env, uint64_t fsize, bool* fresh) {
   return EMDB_INVALID;
 }
 
+// A file whose metas were never committed and that holds nothing beyond them is the remains of
+// an interrupted creation: it is created again. A damaged real database always has non-zero
+// pages after the metas, so it is never mistaken for one.
+Status InterruptedCreation(Env* env, const std::vector<uint8_t>& metas, uint64_t fsize, bool* yes) {
+  *yes = false;
+  size_t ps = env->psize;
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    Meta m = DecodeMeta(metas.data() + i * ps + kPageHeaderSize);
+    if (m.magic == kMagic && (m.txnid_a != 0 || m.txnid_b != 0)) return 0;
+  }
+  std::vector<uint8_t> buf(1 << 20);
+  for (uint64_t off = ps * kNumMetas; off < fsize;) {
+    size_t n = size_t(std::min<uint64_t>(buf.size(), fsize - off));
+    EMDB_TRY(env->file->PRead(buf.data(), n, off));
+    if (!std::all_of(buf.begin(), buf.begin() + long(n), [](uint8_t x) { return x == 0; })) {
+      return 0;
+    }
+    off += n;
+  }
+  *yes = true;
+  return 0;
+}
+
+// Recovery at open (docs/durability.md): a weak meta newer than the newest steady one is trusted
+// only if it was written in this boot of the system (only a process died since). Otherwise the
+// system restarted and its pages may never have reached the disk: the database rolls back to the
+// newest steady meta, and the untrusted weak metas are overwritten by empty slots.
+// *untrusted receives a bit per slot to purge.
+unsigned UntrustedMetas(const Env* env, const std::vector<uint8_t>& metas) {
+  size_t ps = env->psize;
+  uint64_t steady_txnid = 0;
+  Meta m[kNumMetas];
+  bool valid[kNumMetas];
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    m[i] = DecodeMeta(metas.data() + i * ps + kPageHeaderSize);
+    valid[i] = txn::MetaValid(env, m[i]);
+    if (valid[i] && m[i].sign != kSignWeak) steady_txnid = std::max(steady_txnid, m[i].txnid_a);
+  }
+  os::BootId boot = os::CurrentBootId();
+  unsigned mask = 0;
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    if (!valid[i] || m[i].sign != kSignWeak || m[i].txnid_a <= steady_txnid) continue;
+    bool same_boot = boot.known() && m[i].bootid[0] == boot.x && m[i].bootid[1] == boot.y;
+    if (!same_boot) mask |= 1u << i;
+  }
+  return mask;
+}
+
+Status PurgeMetas(Env* env, unsigned mask, std::vector<uint8_t>* metas) {
+  size_t ps = env->psize;
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    if (!(mask & (1u << i))) continue;
+    uint8_t* page = metas->data() + i * ps;
+    Meta old = DecodeMeta(page + kPageHeaderSize);
+    EMDB_LOG_WARNING(
+        "%s: the system restarted since weak commit %llu (meta %u): rolling back to "
+        "the last steady commit",
+        env->data_path.c_str(), (unsigned long long)old.txnid_a, i);
+    Meta m{};
+    m.magic = kMagic;
+    m.version = kFormatVersion;
+    m.pagesize = uint32_t(ps);
+    m.geo = old.geo;
+    m.gc = EmptyTree(0);
+    m.main = EmptyTree(0);
+    m.next_pgno = kNumMetas;
+    m.sign = kSignNone;  // txnid 0: an empty slot
+    std::memset(page, 0, ps);
+    Page* p = reinterpret_cast<Page*>(page);
+    p->pgno = i;
+    p->flags = kPageMeta;
+    EncodeMeta(m, page + kPageHeaderSize);
+    EMDB_TRY(EMDB_FAILPOINT("open.before_purge_write"));
+    EMDB_TRY(env->file->PWrite(page, ps, uint64_t(i) * ps));
+  }
+  EMDB_TRY(EMDB_FAILPOINT("open.before_purge_sync"));
+  return env->file->DataSync();
+}
+
 }  // namespace
 
 uint64_t NextEnvId() { return g_env_ids.fetch_add(1); }
@@ -249,16 +330,63 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   if (rc != 0) return fail(rc);
   int head = -1;
   uint64_t ht = 0;
-  for (unsigned i = 0; i < kNumMetas; i++) {
-    Meta m = DecodeMeta(metas.data() + i * ps + kPageHeaderSize);
-    if (txn::MetaValid(env, m) && m.txnid_a > ht) {
-      ht = m.txnid_a;
-      head = int(i);
+  auto pick_head = [&] {
+    head = -1;
+    ht = 0;
+    for (unsigned i = 0; i < kNumMetas; i++) {
+      Meta m = DecodeMeta(metas.data() + i * ps + kPageHeaderSize);
+      if (txn::MetaValid(env, m) && m.txnid_a > ht) {
+        ht = m.txnid_a;
+        head = int(i);
+      }
+    }
+  };
+  pick_head();
+  if (head < 0 && !rdonly && env->recovery_meta < 0) {
+    bool again = false;
+    rc = InterruptedCreation(env, metas, fsize, &again);
+    if (rc != 0) return fail(rc);
+    if (again) {
+      EMDB_LOG_WARNING("%s: an interrupted creation; creating the database again",
+                       env->data_path.c_str());
+      rc = env->lck.LockWriter(false);
+      if (rc != 0) return fail(rc);
+      Geometry geo;
+      rc = ResolveGeometry(env, uint32_t(ps), &geo);
+      if (rc == 0) rc = WriteInitialMetas(env, geo);
+      env->lck.UnlockWriter();
+      if (rc == 0) rc = env->file->Size(&fsize);
+      if (rc == 0) rc = env->file->PRead(metas.data(), metas.size(), 0);
+      if (rc != 0) return fail(rc);
+      pick_head();
     }
   }
   if (head < 0) {
     EMDB_LOG_ERR("%s: no valid meta page", env->data_path.c_str());
     return fail(EMDB_CORRUPTED);
+  }
+  if (env->recovery_meta >= 0) {
+    // emdb_env_open_for_recovery: every snapshot comes from the chosen meta.
+    Meta m = DecodeMeta(metas.data() + size_t(env->recovery_meta) * ps + kPageHeaderSize);
+    if (!txn::MetaValid(env, m)) {
+      EMDB_LOG_ERR("%s: meta %d is not valid and cannot be opened for recovery",
+                   env->data_path.c_str(), env->recovery_meta);
+      return fail(EMDB_CORRUPTED);
+    }
+    head = env->recovery_meta;
+    ht = m.txnid_a;
+  } else if (unsigned untrusted = UntrustedMetas(env, metas); untrusted != 0) {
+    if (rdonly || !env->lck.initializer()) {
+      EMDB_LOG_ERR(
+          "%s: the system restarted after weak commits; a read-write open must roll "
+          "back to the last steady commit first",
+          env->data_path.c_str());
+      return fail(EMDB_WANNA_RECOVERY);
+    }
+    rc = PurgeMetas(env, untrusted, &metas);
+    if (rc != 0) return fail(rc);
+    pick_head();
+    if (head < 0) return fail(EMDB_CORRUPTED);
   }
   Meta hm = DecodeMeta(metas.data() + size_t(head) * ps + kPageHeaderSize);
   env->geo = hm.geo;
@@ -293,9 +421,12 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   rc = env->map.Extend(env->file->fd(), size_t(std::min(fpages, env->geo.now) * ps),
                        (flags & EMDB_WRITEMAP) != 0 && !rdonly);
   if (rc != 0) return fail(rc);
-  if (env->lck.header()->head_txnid.load() < ht || env->lck.header()->head_txnid.load() == 0) {
+  if (env->lck.initializer() || env->recovery_meta >= 0 ||
+      env->lck.header()->head_txnid.load() < ht || env->lck.header()->head_txnid.load() == 0) {
     env->lck.header()->head_txnid.store(ht);
   }
+  rc = env->lck.FinishOpen();
+  if (rc != 0) return fail(rc);
   // Tables.
   env->dbis.reset(new DbiInfo[env->max_dbs + kCoreDbs]);
   env->dbis[kGcDbi].used = true;
@@ -308,6 +439,57 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   env->num_dbis.store(kCoreDbs);
   env->env_id = NextEnvId();
   env->opened = true;
+  return 0;
+}
+
+Status SnapInfo(const char* path, EMDB_envinfo* info) {
+  struct stat st;
+  if (::stat(path, &st) != 0) return errno;
+  std::string data = S_ISDIR(st.st_mode) ? std::string(path) + "/emdb.dat" : std::string(path);
+  int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  Env tmp;
+  tmp.data_path = data;
+  tmp.file = os::MakePosixFile(fd);
+  uint64_t fsize = 0;
+  EMDB_TRY(tmp.file->Size(&fsize));
+  bool fresh = false;
+  EMDB_TRY(ProbeFile(&tmp, fsize, &fresh));
+  if (fresh) return EMDB_ENODATA;
+  size_t ps = tmp.psize;
+  if (fsize < ps * kNumMetas) return EMDB_CORRUPTED;
+  std::vector<uint8_t> metas(ps * kNumMetas);
+  EMDB_TRY(tmp.file->PRead(metas.data(), metas.size(), 0));
+  std::memset(info, 0, sizeof(*info));
+  int head = -1;
+  uint64_t ht = 0;
+  for (unsigned i = 0; i < kNumMetas; i++) {
+    Meta m = DecodeMeta(metas.data() + i * ps + kPageHeaderSize);
+    bool valid = txn::MetaValid(&tmp, m);
+    info->mi_meta_txnid[i] = valid ? m.txnid_a : 0;
+    info->mi_meta_sign[i] = m.sign;
+    info->mi_bootid.meta[i].x = m.bootid[0];
+    info->mi_bootid.meta[i].y = m.bootid[1];
+    if (valid && m.txnid_a > ht) {
+      ht = m.txnid_a;
+      head = int(i);
+    }
+  }
+  os::BootId boot = os::CurrentBootId();
+  info->mi_bootid.current.x = boot.x;
+  info->mi_bootid.current.y = boot.y;
+  info->mi_dxb_pagesize = uint32_t(ps);
+  info->mi_sys_pagesize = os::SystemPageSize();
+  if (head < 0) return EMDB_CORRUPTED;
+  Meta hm = DecodeMeta(metas.data() + size_t(head) * ps + kPageHeaderSize);
+  info->mi_geo.lower = hm.geo.lower * ps;
+  info->mi_geo.upper = hm.geo.upper * ps;
+  info->mi_geo.current = std::max<uint64_t>(hm.geo.now * ps, fsize / ps * ps);
+  info->mi_geo.shrink = hm.geo.shrink * ps;
+  info->mi_geo.grow = hm.geo.grow * ps;
+  info->mi_mapsize = hm.geo.upper * ps;
+  info->mi_last_pgno = hm.next_pgno - 1;
+  info->mi_recent_txnid = hm.txnid_a;
   return 0;
 }
 

@@ -106,7 +106,7 @@ class PosixFile final : public File {
     *size = uint64_t(st.st_size);
     return 0;
   }
-  Status MSync(void* addr, size_t len) override {
+  Status MSync(void* addr, size_t len, uint64_t /*off*/) override {
     if (::msync(addr, len, MS_SYNC) != 0) {
       int e = errno;
       EMDB_LOG_ERR("msync failed: errno %d", e);

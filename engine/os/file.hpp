@@ -24,8 +24,9 @@ class File {
   [[nodiscard]] virtual Status DataSync() = 0;
   [[nodiscard]] virtual Status Truncate(uint64_t size) = 0;
   [[nodiscard]] virtual Status Size(uint64_t* size) = 0;
-  // Flushes a range of a writable shared mapping of this file (EMDB_WRITEMAP).
-  [[nodiscard]] virtual Status MSync(void* addr, size_t len) = 0;
+  // Flushes a range of a writable shared mapping of this file (EMDB_WRITEMAP): `addr` maps the
+  // file at offset `off`.
+  [[nodiscard]] virtual Status MSync(void* addr, size_t len, uint64_t off) = 0;
   virtual int fd() const = 0;
 };
 

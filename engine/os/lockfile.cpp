@@ -116,12 +116,15 @@ Status LockFile::Open(const std::string& path, bool rdonly, bool exclusive, unsi
     header_->version = kLockVersion;
     header_->max_readers = max_readers_;
     header_->os_pagesize = SystemPageSize();
-    if (!exclusive) {
-      // Downgrade: others may join now.
-      EMDB_TRY(LockRange(F_RDLCK, 2, true));
-    }
+    initializer_ = true;
   }
   return 0;
+}
+
+Status LockFile::FinishOpen() {
+  if (!initializer_ || exclusive_ || private_ || fd_ < 0) return 0;
+  // Downgrade: others may join now.
+  return LockRange(F_RDLCK, 2, true);
 }
 
 void LockFile::Close() {

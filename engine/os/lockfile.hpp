@@ -78,6 +78,11 @@ class LockFile {
   [[nodiscard]] Status Open(const std::string& path, bool rdonly, bool exclusive,
                             unsigned max_readers, mode_t mode);
   void Close();
+  // True if this process (re)initialized the table: nobody else was using the database, so
+  // recovery at open is its job. Until FinishOpen, others wait to join.
+  bool initializer() const { return initializer_; }
+  // Lets other processes join (the initializer keeps its exclusive liveness lock until then).
+  [[nodiscard]] Status FinishOpen();
 
   LockHeader* header() const { return header_; }
   ReaderSlot* slot(unsigned i) const { return slots_ + i; }
@@ -105,6 +110,7 @@ class LockFile {
   int fd_ = -1;
   bool private_ = false;
   bool exclusive_ = false;
+  bool initializer_ = false;
   void* map_ = nullptr;
   size_t map_size_ = 0;
   std::unique_ptr<uint8_t[]> private_mem_;

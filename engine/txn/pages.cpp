@@ -185,10 +185,18 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
       }
     }
   }
+  // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
+  // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
+  // of taking new pages, in two cases: before growing the file (as libmdbx does; a little before
+  // the tail is used up, so that saving the GC at commit — when nothing can be reclaimed — finds
+  // room), and once the unflushed volume reaches a growth step (so the pool freed between two
+  // steady points stays about a growth step, and the file does not creep up a step at a time).
+  const uint64_t gc_reserve = std::min<uint64_t>(32, env->geo.grow / 2 + 1);
+  const uint64_t step_bytes = std::max<uint64_t>(env->geo.grow, 16) * env->psize;
   if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy &&
-      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC) {
-    // Weak commits: pages freed since the last steady point are pinned by it. Before growing
-    // the file, make the newest commit steady (one flush) and reclaim them (as libmdbx does).
+      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
+      (t->next_pgno + n + gc_reserve > env->geo.now ||
+       env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
     t->steady_tried = true;
     uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
     if (oldest > t->gc_limit) {
@@ -220,6 +228,22 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
 
 Status Alloc(Txn* t, unsigned n, Page** out) { return AllocImpl(t, n, out, true); }
 
+// Copies page `src` into `dst`: for branch and leaf pages only the header with the slot array
+// and the node area, not the free gap between them (its bytes mean nothing).
+static inline void CopyPage(Page* dst, const Page* src, size_t psize) {
+  const unsigned kind = src->flags & (kPageBranch | kPageLeaf | kPageLarge | kPageDupfix);
+  if ((kind == kPageBranch || kind == kPageLeaf) && src->lower <= src->upper &&
+      kPageHeaderSize + size_t(src->upper) <= psize) {
+    auto* d = reinterpret_cast<uint8_t*>(dst);
+    auto* s = reinterpret_cast<const uint8_t*>(src);
+    const size_t head = kPageHeaderSize + src->lower, tail = kPageHeaderSize + src->upper;
+    std::memcpy(d, s, head);
+    std::memcpy(d + tail, s + tail, psize - tail);
+    return;
+  }
+  std::memcpy(dst, src, psize);
+}
+
 Status Touch(Txn* t, Page* p, Page** out) {
   Env* env = t->env;
   pgno_t pgno = p->pgno;
@@ -230,7 +254,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   if (IsFresh(t, pgno)) {
     // Dirty in an ancestor (nested txn): shadow it under the same number.
     Page* np = NewBuffer(env, 1);
-    std::memcpy(np, p, env->psize);
+    CopyPage(np, p, env->psize);
     t->dirty.Put(pgno, np);
     t->dirty_bytes += env->psize;
     env->pgop.clone++;
@@ -240,7 +264,7 @@ Status Touch(Txn* t, Page* p, Page** out) {
   Page* np;
   EMDB_TRY(AllocImpl(t, 1, &np, false));
   pgno_t newpg = np->pgno;
-  std::memcpy(np, p, env->psize);
+  CopyPage(np, p, env->psize);
   np->pgno = newpg;
   np->txnid = t->txnid;
   t->retired.push_back(pgno);

@@ -11,9 +11,11 @@
 #include <cstring>
 #include <vector>
 
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
+#include "os/bootid.hpp"
 #include "txn/audit.hpp"
 #include "txn/pages.hpp"
 
@@ -67,6 +69,12 @@ bool MetaValid(const Env* env, const Meta& m) {
 void PickMetas(const Env* env, int* head, int* steady) {
   *head = -1;
   *steady = -1;
+  if (env->recovery_meta >= 0) {
+    // Opened for recovery: the chosen meta is the only one there is.
+    Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(env->recovery_meta))));
+    if (MetaValid(env, m)) *head = *steady = env->recovery_meta;
+    return;
+  }
   uint64_t ht = 0, st = 0;
   for (int i = 0; i < int(kNumMetas); i++) {
     Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(i))));
@@ -225,6 +233,13 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
     parent->child = t;
     parent->flags |= EMDB_TXN_HAS_CHILD;
     return 0;
+  }
+  if (env->recovery_meta >= 0) {
+    EMDB_LOG_ERR(
+        "%s is open for recovery: no write transactions until "
+        "emdb_env_turn_for_recovery",
+        env->data_path.c_str());
+    return EMDB_EACCESS;
   }
   EMDB_TRY(env->lck.LockWriter((flags & EMDB_TXN_TRY) != 0));
   int head, steady;
@@ -535,10 +550,58 @@ static Status WritePages(Txn* t) {
 static Status FlushData(Env* env) {
   if (env->flags & EMDB_WRITEMAP) {
     env->pgop.msync++;
-    return env->file->MSync(env->map.base(), env->map.mapped());
+    return env->file->MSync(env->map.base(), env->map.mapped(), 0);
   }
   env->pgop.fsync++;
   return env->file->DataSync();
+}
+
+static uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// Writes the meta page image `page` into `slot` (pwrite, or memcpy into the writable map) and,
+// with `sync`, flushes it.
+static Status WriteMetaPage(Env* env, unsigned slot, const uint8_t* page, bool sync) {
+  if (env->flags & EMDB_WRITEMAP) {
+    std::memcpy(env->map.base() + size_t(slot) * env->psize, page, env->psize);
+    if (!sync) return 0;
+    EMDB_TRY(EMDB_FAILPOINT("meta.before_sync"));
+    env->pgop.msync++;
+    return env->file->MSync(env->map.base(), env->psize * kNumMetas, 0);
+  }
+  EMDB_TRY(env->file->PWrite(page, env->psize, uint64_t(slot) * env->psize));
+  if (!sync) return 0;
+  EMDB_TRY(EMDB_FAILPOINT("meta.before_sync"));
+  env->pgop.fsync++;
+  return env->file->DataSync();
+}
+
+// A steady point was made: nothing is unsynced any more.
+static void MarkSynced(Env* env) {
+  env->lck.header()->unsync_bytes.store(0);
+  env->lck.header()->last_sync_time.store(MonotonicNs());
+}
+
+// Weak or meta-unsynced commits: is a steady point due (EMDB_opt_sync_bytes/sync_period)?
+static bool AutosyncDue(Env* env) {
+  uint64_t unsynced = env->lck.header()->unsync_bytes.load();
+  if (unsynced == 0) return false;
+  if (env->opt_sync_bytes != 0 && unsynced >= env->opt_sync_bytes) return true;
+  if (env->opt_sync_period != 0) {
+    uint64_t last = env->lck.header()->last_sync_time.load();
+    uint64_t now = MonotonicNs();
+    if (last == 0) {
+      // No flush since the lock file was set up: the period starts now.
+      env->lck.header()->last_sync_time.store(now);
+      return false;
+    }
+    uint64_t period_ns = (env->opt_sync_period * 1000000000ull) >> 16;
+    if (now - last >= period_ns) return true;
+  }
+  return false;
 }
 
 Status Commit(Txn* t, EMDB_commit_latency* latency) {
@@ -580,16 +643,31 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
       EMDB_LOG_ERR("audit failed after the GC save of txn %llu", (unsigned long long)t->txnid);
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (rc == 0) rc = EMDB_FAILPOINT("commit.before_write");
   if (rc == 0) rc = WritePages(t);
   clock_gettime(CLOCK_MONOTONIC, &t2);
   unsigned mode = env->flags | (t->flags & (EMDB_TXN_NOSYNC | EMDB_TXN_NOMETASYNC));
   bool weak = (mode & EMDB_SAFE_NOSYNC) != 0;
   bool meta_sync = !weak && !(mode & EMDB_NOMETASYNC);
-  if (rc == 0 && !weak) rc = FlushData(env);
   if (rc != 0) {
-    EMDB_LOG_ERR("commit of txn %llu failed before the meta: %d", (unsigned long long)t->txnid, rc);
+    // Nothing the committed state reaches was touched: the pages written so far were free.
+    EMDB_LOG_ERR("commit of txn %llu failed writing its pages: %d", (unsigned long long)t->txnid,
+                 rc);
     Abort(t);
     return rc;
+  }
+  if (!weak) {
+    rc = EMDB_FAILPOINT("commit.before_data_sync");
+    if (rc == 0) rc = FlushData(env);
+    if (rc != 0) {
+      // After a failed flush the kernel may have dropped dirty pages it reported clean, among
+      // them an earlier unflushed meta: continuing could build on what is not on disk.
+      EMDB_LOG_ERR("commit of txn %llu: flushing the data failed: %d; environment panics",
+                   (unsigned long long)t->txnid, rc);
+      env->panic.store(true);
+      Abort(t);
+      return rc;
+    }
   }
   // The meta.
   Meta m = t->meta;
@@ -602,6 +680,9 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   m.main = t->dbs[kMainDbi].rec;
   m.next_pgno = t->next_pgno;
   if (t->canary_set) m.canary[3] = t->txnid;
+  os::BootId boot = os::CurrentBootId();
+  m.bootid[0] = boot.x;
+  m.bootid[1] = boot.y;
   m.sign = weak ? kSignWeak : MetaChecksum(m);
   int head, steady;
   uint64_t txnids[kNumMetas];
@@ -625,20 +706,13 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   mp->txnid = t->txnid;
   mp->flags = kPageMeta;
   EncodeMeta(m, page.data() + kPageHeaderSize);
-  if (env->flags & EMDB_WRITEMAP) {
-    std::memcpy(env->map.base() + size_t(slot) * env->psize, page.data(), env->psize);
-    rc = 0;
-    if (meta_sync) {
-      env->pgop.msync++;
-      rc = env->file->MSync(env->map.base(), env->psize * kNumMetas);
-    }
-  } else {
-    rc = env->file->PWrite(page.data(), env->psize, uint64_t(slot) * env->psize);
-    if (rc == 0 && meta_sync) {
-      env->pgop.fsync++;
-      rc = env->file->DataSync();
-    }
+  rc = EMDB_FAILPOINT("commit.before_meta_write");
+  if (rc != 0) {
+    EMDB_LOG_ERR("commit of txn %llu failed before the meta: %d", (unsigned long long)t->txnid, rc);
+    Abort(t);
+    return rc;
   }
+  rc = WriteMetaPage(env, unsigned(slot), page.data(), meta_sync);
   clock_gettime(CLOCK_MONOTONIC, &t3);
   if (rc != 0) {
     EMDB_LOG_ERR("commit of txn %llu: writing the meta failed: %d; environment panics",
@@ -648,11 +722,21 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     return rc;
   }
   if (weak || !meta_sync) {
-    env->lck.header()->unsync_bytes.fetch_add(t->dirty.size() * env->psize + env->psize);
+    env->lck.header()->unsync_bytes.fetch_add(t->dirty_bytes + env->psize);
   } else {
-    env->lck.header()->unsync_bytes.store(0);
+    MarkSynced(env);
   }
   env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
+  if (!meta_sync && AutosyncDue(env)) {
+    // EMDB_opt_sync_bytes / sync_period: this commit becomes a steady point. The commit itself
+    // already succeeded; a failed flush here panics the environment like any failed flush.
+    Status src = SteadyHead(env);
+    if (src != 0) {
+      EMDB_LOG_ERR("autosync after txn %llu failed: %d; environment panics",
+                   (unsigned long long)t->txnid, src);
+      env->panic.store(true);
+    }
+  }
   // Commit succeeded: release.
   UnbindCursors(t);
   ReleaseDirty(t);
@@ -689,38 +773,102 @@ Status SteadyHead(Env* env) {
   uint64_t txnids[kNumMetas];
   PickMetasLocked(env, &head, &steady, txnids);
   if (head < 0) return EMDB_CORRUPTED;
+  EMDB_TRY(EMDB_FAILPOINT("sync.before_data_sync"));
   EMDB_TRY(FlushData(env));
   if (head != steady) {
     Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
+    os::BootId boot = os::CurrentBootId();
+    m.bootid[0] = boot.x;
+    m.bootid[1] = boot.y;
     m.sign = MetaChecksum(m);
     std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
     std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
     EncodeMeta(m, page.data() + kPageHeaderSize);
-    if (env->flags & EMDB_WRITEMAP) {
-      std::memcpy(env->MetaPage(unsigned(head)), page.data(), env->psize);
-    } else {
-      EMDB_TRY(env->file->PWrite(page.data(), env->psize, uint64_t(head) * env->psize));
+    EMDB_TRY(EMDB_FAILPOINT("sync.before_meta_write"));
+    EMDB_TRY(WriteMetaPage(env, unsigned(head), page.data(), true));
+  } else if (env->flags & EMDB_WRITEMAP) {
+    // The head meta itself may sit unflushed in the map (NOMETASYNC).
+    env->pgop.msync++;
+    EMDB_TRY(env->file->MSync(env->map.base(), env->psize * kNumMetas, 0));
+  }
+  MarkSynced(env);
+  return 0;
+}
+
+Status TurnForRecovery(Env* env, unsigned target) {
+  if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
+  if (env->writer_tid.load() == uint64_t(pthread_self())) return EMDB_BUSY;
+  EMDB_TRY(env->lck.LockWriter(false));
+  Status rc = [&]() -> Status {
+    Meta m = DecodeMeta(PageData(env->MetaPage(target)));
+    if (!MetaValid(env, m)) {
+      EMDB_LOG_ERR("meta %u is not valid: cannot turn the database to it", target);
+      return EMDB_CORRUPTED;
     }
     EMDB_TRY(FlushData(env));
-  }
-  env->lck.header()->unsync_bytes.store(0);
-  return 0;
+    // Newer metas are wiped first, so a crash in between leaves either the old newest meta or
+    // the target as the newest: never a mix.
+    std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
+    for (unsigned i = 0; i < kNumMetas; i++) {
+      if (i == target) continue;
+      Meta o = DecodeMeta(PageData(env->MetaPage(i)));
+      if (o.txnid_a <= m.txnid_a && o.txnid_b <= m.txnid_a) continue;
+      Meta e{};
+      e.magic = kMagic;
+      e.version = kFormatVersion;
+      e.pagesize = env->psize;
+      e.geo = m.geo;
+      e.gc = EmptyTree(0);
+      e.main = EmptyTree(0);
+      e.next_pgno = kNumMetas;
+      e.sign = kSignNone;
+      std::fill(page.begin(), page.end(), 0);
+      Page* p = reinterpret_cast<Page*>(page.data());
+      p->pgno = i;
+      p->flags = kPageMeta;
+      EncodeMeta(e, page.data() + kPageHeaderSize);
+      EMDB_TRY(WriteMetaPage(env, i, page.data(), true));
+    }
+    os::BootId boot = os::CurrentBootId();
+    m.bootid[0] = boot.x;
+    m.bootid[1] = boot.y;
+    m.sign = MetaChecksum(m);
+    std::fill(page.begin(), page.end(), 0);
+    std::memcpy(page.data(), env->MetaPage(target), kPageHeaderSize);
+    EncodeMeta(m, page.data() + kPageHeaderSize);
+    EMDB_TRY(WriteMetaPage(env, target, page.data(), true));
+    for (auto& seen : env->meta_seen) seen.checked = false;
+    env->recovery_meta = -1;
+    env->lck.header()->head_txnid.store(m.txnid_a);
+    MarkSynced(env);
+    return 0;
+  }();
+  env->lck.UnlockWriter();
+  return rc;
 }
 
 Status SyncEnv(Env* env, bool force, bool nonblock) {
   if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
-  bool weak_mode = (env->flags & EMDB_SAFE_NOSYNC) != 0;
-  if (!force && weak_mode) return EMDB_RESULT_TRUE;
   if (env->writer_tid.load() == uint64_t(pthread_self())) return EMDB_BUSY;
   EMDB_TRY(env->lck.LockWriter(nonblock));
   int head, steady;
   uint64_t txnids[kNumMetas];
   PickMetasLocked(env, &head, &steady, txnids);
+  bool pending = env->lck.header()->unsync_bytes.load() != 0 || head != steady;
+  bool weak_mode = (env->flags & EMDB_SAFE_NOSYNC) != 0;
   Status rc;
-  if (head >= 0 && head == steady && env->lck.header()->unsync_bytes.load() == 0) {
+  if (head < 0) {
+    rc = EMDB_CORRUPTED;
+  } else if (!pending) {
     rc = EMDB_RESULT_TRUE;  // nothing to flush
+  } else if (!force && weak_mode && !AutosyncDue(env)) {
+    rc = EMDB_RESULT_TRUE;  // not due yet (emdb_env_sync_poll, or sync_ex without force)
   } else {
     rc = SteadyHead(env);
+    if (rc != 0 && rc != EMDB_CORRUPTED) {
+      EMDB_LOG_ERR("sync failed: %d; environment panics", rc);
+      env->panic.store(true);
+    }
   }
   env->lck.UnlockWriter();
   return rc;

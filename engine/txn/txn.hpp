@@ -42,6 +42,9 @@ void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids);
 [[nodiscard]] Status SyncEnv(Env* env, bool force, bool nonblock);
 // With the writer lock held: flushes the data and rewrites the newest meta as steady.
 [[nodiscard]] Status SteadyHead(Env* env);
+// emdb_env_turn_for_recovery: makes meta `target` the newest steady one (newer metas become
+// empty slots) and leaves recovery mode.
+[[nodiscard]] Status TurnForRecovery(Env* env, unsigned target);
 // Unbinds every cursor of the txn.
 void UnbindCursors(Txn* t);
 
