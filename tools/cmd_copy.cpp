@@ -129,7 +129,7 @@ int run_copy(const CopyOptions &opt) {
     const unsigned pipe_flags = flags & ~unsigned(EMDB_CP_OVERWRITE);
     rc = copy_with_progress(env.get(), out, static_cast<EMDB_copy_flags_t>(pipe_flags), progress,
                             write_error);
-    progress.finish();
+    if (rc == EMDB_SUCCESS && write_error == 0) progress.finish();
     if (rc == EMDB_SUCCESS && write_error == 0 && !to_stdout && ::fdatasync(out) != 0) {
       write_error = errno;
     }

@@ -47,7 +47,14 @@ Progress::Progress(std::string label, std::uint64_t total, bool enabled)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  // Not finished by the caller: the operation stopped early; leave the bar where it is.
+  if (finished_ || !shown_) return;
+  finished_ = true;
+  draw(true);
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
 
 void Progress::update(std::uint64_t done) {
   done_ = done;
@@ -62,6 +69,8 @@ void Progress::finish() {
   if (finished_) return;
   finished_ = true;
   if (!shown_) return;
+  // Done: the estimate (e.g. a compact copy's size) gives way to what was really done.
+  if (done_ > 0) total_ = done_;
   draw(true);
   std::fputc('\n', stderr);
   std::fflush(stderr);

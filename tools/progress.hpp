@@ -21,7 +21,8 @@ class Progress {
 
   // Reports `done` units of work so far (monotonic).
   void update(std::uint64_t done);
-  // Draws the final state and ends the line. Called by the destructor if not before.
+  // The operation completed: draws the final state at 100% and ends the line. (When the
+  // object is destroyed without finish(), the bar is left at its last value.)
   void finish();
   bool shown() const { return shown_; }
   // Units are bytes (shown as KiB/MiB/...) unless set to items.

@@ -38,6 +38,28 @@ cmp d2.txt d3.txt || fail "dump -f differs from dump to stdout"
 "$EMDB" load -N -f d1.txt loaded
 "$EMDB" dump -a loaded | cmp - d1.txt || fail "load -N changed the database"
 
+# Long lines: a 1.5 MB value (more than the loader's first buffer) through -T, dump, load.
+{ printf 'big\n'; head -c 1500000 /dev/zero | tr '\0' 'v'; printf '\nsmall\nx\n'; } > big.txt
+"$EMDB" load -T -s big -f big.txt bigdb
+"$EMDB" dump -s big bigdb > big-dump.txt
+"$EMDB" load -f big-dump.txt bigdb2
+"$EMDB" dump -s big bigdb2 | cmp - big-dump.txt || fail "a 1.5 MB value did not survive"
+[ "$(wc -c < big-dump.txt)" -gt 3000000 ] || fail "the big value is missing from the dump"
+
+# The progress bar path (stderr on a terminal, through script(1)): the copy goes through a pipe
+# to the CLI, which writes DEST; the result is the same file as a direct compact copy.
+if command -v script >/dev/null; then
+  script -qec "'$EMDB' copy -c --progress src progress.emdb" /dev/null > progress.out ||
+    fail "copy with a progress bar: $(cat progress.out)"
+  cmp progress.emdb compact.emdb || fail "the copy made with a progress bar differs"
+  grep -q "compact copy" progress.out || fail "no progress bar drawn on a terminal"
+  script -qec "'$EMDB' dump --progress -a -f progress-dump.txt src" /dev/null > /dev/null
+  cmp progress-dump.txt d0.txt || fail "dump with a progress bar differs"
+fi
+# Never on a pipe: stderr stays empty.
+"$EMDB" dump --progress -a src 2> progress.err > /dev/null
+[ ! -s progress.err ] || fail "a progress bar was drawn on a pipe: $(cat progress.err)"
+
 # drop: empty a table, then delete it.
 "$EMDB" drop -s plain loaded
 [ "$("$EMDB" stat -s plain loaded | sed -n 's/^  Entries: //p')" = 0 ] || fail "drop did not empty"
