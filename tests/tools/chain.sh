@@ -60,6 +60,17 @@ fi
 "$EMDB" dump --progress -a src 2> progress.err > /dev/null
 [ ! -s progress.err ] || fail "a progress bar was drawn on a pipe: $(cat progress.err)"
 
+# Empty databases and empty tables copy and dump too.
+printf '' | "$EMDB" load -T empty1
+"$EMDB" copy -c empty1 empty1-c.emdb
+"$EMDB" copy empty1 empty1-p.emdb
+[ -z "$("$EMDB" dump -l empty1-c.emdb)" ] || fail "tables appeared in an empty copy"
+printf 'VERSION=3\nformat=bytevalue\ndatabase=none\ntype=btree\nHEADER=END\nDATA=END\n' |
+  "$EMDB" load empty2
+"$EMDB" copy -c empty2 empty2-c.emdb
+[ "$("$EMDB" dump -l empty2-c.emdb)" = none ] || fail "the empty table is missing from the copy"
+"$EMDB" dump -a empty2-c.emdb | grep -q '^database=none$' || fail "cannot dump the empty table"
+
 # drop: empty a table, then delete it.
 "$EMDB" drop -s plain loaded
 [ "$("$EMDB" stat -s plain loaded | sed -n 's/^  Entries: //p')" = 0 ] || fail "drop did not empty"
