@@ -1231,17 +1231,7 @@ static int PutImpl(EMDB_txn* txn, EMDB_dbi dbi, Cursor* c, const EMDB_val* key, 
     rc = CheckVal(txn->env, info, txn->dbs[dbi].rec, data, unsigned(flags));
     if (rc) return rc;
   }
-  if (dbi == kMainDbi && c != nullptr) {
-    // Keys of the main table that name tables are not user data.
-    Cursor probe;
-    bt::CursorInit(&probe, txn, kMainDbi);
-    bool exact = false;
-    int r = bt::Seek(&probe, Slice::Of(key), &exact);
-    if (r == 0 && exact && (format::NodeFlags(bt::CurrentNode(&probe)) & format::kNodeTree) &&
-        !(format::NodeFlags(bt::CurrentNode(&probe)) & format::kNodeDup)) {
-      return EMDB_INCOMPATIBLE;
-    }
-  }
+  // (Keys of the main table that name tables are refused by cur::Put: EMDB_INCOMPATIBLE.)
   rc = Poison(txn, cur::Put(c, key, data, unsigned(flags)));
   if (rc == 0 && (info.flags & EMDB_INTEGERKEY)) ds.int_ksize = uint8_t(key->iov_len);
   return rc;

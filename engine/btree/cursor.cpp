@@ -103,6 +103,12 @@ void SaveOthers(Txn* t, EMDB_dbi dbi, const Cursor* except) {
   }
 }
 
+// A node of the main table that holds a named table's record (not a DUPSORT sub-tree).
+inline bool NamesTable(const uint8_t* node) {
+  const unsigned f = format::NodeFlags(node);
+  return (f & format::kNodeTree) && !(f & format::kNodeDup);
+}
+
 void MarkChanged(Txn* t, EMDB_dbi dbi) {
   DbState& s = t->dbs[dbi];
   s.state |= kDbDirty;
@@ -731,6 +737,7 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     EMDB_val ckv, cdv;
     EMDB_TRY(Fetch(c, &ckv, &cdv));
     if (c->cmp(Slice::Of(&ckv), key) != 0) return EMDB_EKEYMISMATCH;
+    if (c->dbi == kMainDbi && NamesTable(bt::CurrentNode(c))) return EMDB_INCOMPATIBLE;
     kcopy.assign(key.data, key.data + key.size);
     key = Slice(kcopy.data(), kcopy.size());
     if (dupsort && c->sub_active && !(flags & EMDB_ALLDUPS)) {
@@ -787,6 +794,8 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     rc = bt::SeekForInsert(c, key, &exact);
     if (rc != 0 && rc != EMDB_NOTFOUND) return rc;
   }
+  // Keys of the main table that name tables are not user data.
+  if (exact && c->dbi == kMainDbi && NamesTable(bt::CurrentNode(c))) return EMDB_INCOMPATIBLE;
   if (c->depth > 0) EMDB_TRY(bt::TouchPath(c));
 
   if (!exact) {

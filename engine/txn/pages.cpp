@@ -31,8 +31,16 @@ Page* NewBuffer(Env* env, unsigned n) {
   return p;
 }
 
+// EMDB_WRITEMAP: a page a write txn allocates is free in every snapshot (readers, steady and
+// durable metas), so the txn builds it in place in the writable map and the commit copies
+// nothing. Only shadows of pages dirty in an ancestor (nested txns) are heap buffers.
+static inline bool InMap(const Env* env, const Page* p) {
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+  return b >= env->map.base() && b < env->map.base() + env->map.reserved();
+}
+
 void ReleaseBuffer(Env* env, Page* p) {
-  if (p == nullptr) return;
+  if (p == nullptr || InMap(env, p)) return;
   bool single = !IsLarge(p) || p->large_count <= 1;
   if (single && env->page_pool.size() < env->opt_dp_reserve_limit) {
     env->page_pool.push_back(p);
@@ -158,11 +166,13 @@ static bool TakeRun(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
 static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
   Env* env = t->env;
   pgno_t pg = kInvalidPgno;
+  bool from_loose = false;
   if (n == 1) {
     for (;;) {
       if (!t->loose.empty()) {
         pg = t->loose.back();
         t->loose.pop_back();
+        from_loose = true;
         break;
       }
       if (!t->reclaimed.empty()) {
@@ -176,7 +186,8 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     }
   } else {
     std::sort(t->loose.begin(), t->loose.end());
-    if (!TakeRun(t->loose, n, &pg)) {
+    from_loose = TakeRun(t->loose, n, &pg);
+    if (!from_loose) {
       for (;;) {
         if (TakeRun(t->reclaimed, n, &pg)) break;
         bool got = false;
@@ -211,7 +222,12 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     pg = t->next_pgno;
     t->next_pgno += n;
   }
-  Page* p = NewBuffer(env, n);
+  // In place in the map, except in a nested txn for pages of its loose list: a page it freed
+  // may still be live in an ancestor (alone or inside a large run), which needs it back intact
+  // if this txn aborts.
+  const bool in_place = (env->flags & EMDB_WRITEMAP) && !(from_loose && t->parent != nullptr);
+  Page* p = in_place ? reinterpret_cast<Page*>(env->map.base() + size_t(pg) * env->psize)
+                     : NewBuffer(env, n);
   (void)zero;
   std::memset(p, 0, kPageHeaderSize);
   p->pgno = pg;

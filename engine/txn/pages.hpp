@@ -40,7 +40,7 @@ namespace emdb::pages {
 [[nodiscard]] Status Touch(Txn* t, Page* p, Page** out);
 void Free(Txn* t, pgno_t pgno, unsigned n);
 bool IsOwnDirty(const Txn* t, pgno_t pgno);
-// Returns a dirty buffer to the pool.
+// Returns a dirty buffer to the pool (pages built in place in the WRITEMAP map are left alone).
 void ReleaseBuffer(Env* env, Page* p);
 Page* NewBuffer(Env* env, unsigned n);
 // Grows the file so that `pages` pages exist (EMDB_MAP_FULL past upper).

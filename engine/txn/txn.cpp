@@ -442,11 +442,12 @@ static Status SaveGc(Txn* t) {
   size_t total = 0;
   Status rc = EMDB_PROBLEM;
   uint8_t key[kGcKeySize];
+  // Only the count matters while chunks are reserved; the list is sorted once, to fill them.
+  auto pending = [t] { return t->retired.size() + t->loose.size() + t->reclaimed.size(); };
   for (int iter = 0; iter < 100; iter++) {
-    Merged(t, &list);
-    while (total < list.size()) {
+    while (total < pending()) {
       // A little slack in the tail chunk absorbs the pages that reserving it retires.
-      size_t n = std::min(cap, list.size() - total + 4);
+      size_t n = std::min(cap, pending() - total + 4);
       Cursor c;
       bt::CursorInit(&c, t, kGcDbi);
       GcKey(key, t->txnid, uint32_t(caps.size()));
@@ -456,11 +457,10 @@ static Status SaveGc(Txn* t) {
       if (rc != 0) break;
       caps.push_back(n);
       total += n;
-      Merged(t, &list);
     }
-    if (rc != 0 && total < list.size()) break;
+    if (rc != 0 && total < pending()) break;
+    if (pending() > total) continue;
     Merged(t, &list);
-    if (list.size() > total) continue;
     // Fill the chunks in place (their leaves are dirty in this txn).
     rc = 0;
     size_t at = 0;
@@ -498,28 +498,22 @@ static Status SaveGc(Txn* t) {
 
 static Status WritePages(Txn* t) {
   Env* env = t->env;
+  size_t ps = env->psize;
+  if (env->flags & EMDB_WRITEMAP) {
+    // Pages built in place need nothing; heap shadows (nested txns) are copied in.
+    t->dirty.ForEach([&](pgno_t pg, Page* p) {
+      uint8_t* dst = env->map.base() + pg * ps;
+      if (reinterpret_cast<uint8_t*>(p) == dst) return;
+      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+      std::memcpy(dst, p, n * ps);
+    });
+    return 0;
+  }
   std::vector<std::pair<pgno_t, Page*>> list;
   list.reserve(t->dirty.size());
   t->dirty.ForEach([&](pgno_t pg, Page* p) { list.emplace_back(pg, p); });
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t ps = env->psize;
-  if (env->flags & EMDB_WRITEMAP) {
-    uint64_t end = 0;
-    for (auto& [pg, p] : list) {
-      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-      if (pg < end) {
-        EMDB_LOG_ERR("commit: dirty page %llu lies inside a run", (unsigned long long)pg);
-        return EMDB_PROBLEM;
-      }
-      end = pg + n;
-    }
-    for (auto& [pg, p] : list) {
-      size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-      std::memcpy(env->map.base() + pg * ps, p, n * ps);
-    }
-    return 0;
-  }
   std::vector<struct iovec> iov;
   iov.reserve(std::min<size_t>(list.size(), IOV_MAX));
   uint64_t start = 0, next = 0;

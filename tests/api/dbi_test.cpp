@@ -478,5 +478,37 @@ TEST_F(DbiApi, ManyTables) {
   }
 }
 
+// A key of the main table that names a table is not user data: writing it through the main
+// table is refused with EMDB_INCOMPATIBLE (checked inside the put itself, so a put to any other
+// key costs no extra lookup), and the table stays intact.
+TEST_F(DbiApi, MainTableKeyNamingATableIsNotWritable) {
+  const EMDB_dbi d = table("tbl");
+  {
+    Txn t = write_txn();
+    ASSERT_OK(put(t, d, "k", "v"));
+    ASSERT_OK(t.commit());
+  }
+  Txn t = write_txn();
+  EMDB_dbi main_dbi;
+  ASSERT_OK(emdb_dbi_open(t, nullptr, EMDB_DB_DEFAULTS, &main_dbi));
+  EMDB_val k = V("tbl", 3), v = V("x", 1);
+  EXPECT_RC(EMDB_INCOMPATIBLE, emdb_put(t, main_dbi, &k, &v, EMDB_UPSERT));
+  EXPECT_RC(EMDB_INCOMPATIBLE, emdb_put(t, main_dbi, &k, &v, EMDB_NOOVERWRITE));
+  EMDB_cursor* c = nullptr;
+  ASSERT_OK(emdb_cursor_open(t, main_dbi, &c));
+  EMDB_val ck = V("tbl", 3), cv;
+  ASSERT_OK(emdb_cursor_get(c, &ck, &cv, EMDB_SET));
+  EXPECT_RC(EMDB_INCOMPATIBLE, emdb_cursor_put(c, &k, &v, EMDB_CURRENT));
+  emdb_cursor_close(c);
+  // Other keys of the main table are ordinary data.
+  EMDB_val k2 = V("other", 5);
+  ASSERT_OK(emdb_put(t, main_dbi, &k2, &v, EMDB_UPSERT));
+  ASSERT_OK(t.commit());
+  Txn r = write_txn();
+  EMDB_val gk = V("k", 1), gv;
+  ASSERT_OK(emdb_get(r, d, &gk, &gv));
+  EXPECT_EQ("v", S(gv));
+}
+
 }  // namespace
 }  // namespace emdb_test

@@ -486,9 +486,13 @@ class Runner {
     expect_rc(EMDB_SUCCESS, rc, "set_geometry");
     rc = emdb_env_set_maxdbs(env_, 16);
     expect_rc(EMDB_SUCCESS, rc, "set_maxdbs");
-    if (first)
-      env_flags_ =
-          EMDB_NOSTICKYTHREADS | EMDB_UTTERLY_NOSYNC | ((seed_ & 1) ? EMDB_LIFORECLAIM : 0);
+    if (first) {
+      // WRITEMAP (pages built in place in the map) on odd-numbered seed bit 1, or always with
+      // EMDB_MODEL_WRITEMAP=1.
+      const bool writemap = (seed_ & 2) || env_u64("EMDB_MODEL_WRITEMAP", 0) != 0;
+      env_flags_ = EMDB_NOSTICKYTHREADS | EMDB_UTTERLY_NOSYNC |
+                   ((seed_ & 1) ? EMDB_LIFORECLAIM : 0) | (writemap ? EMDB_WRITEMAP : 0);
+    }
     rc = emdb_env_open(env_, (dir_ + "/db").c_str(), EMDB_env_flags_t(env_flags_), 0644);
     expect_rc(EMDB_SUCCESS, rc, "env_open");
     EMDB_envinfo info;
