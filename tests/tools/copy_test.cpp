@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -25,6 +27,7 @@ uint64_t records() { return env_u64("EMDB_COPY_TEST_RECORDS", 20000); }
 
 EnvOptions options() {
   EnvOptions o;
+  o.pagesize = 4096;  // CompactCopyRefusesATableRecordWithWrongCounts reads pages by offset
   o.size_upper = intptr_t(1) << 30;
   return o;
 }
@@ -276,6 +279,67 @@ TEST_F(Copy, SmallAndLargePageSizes) {
       ASSERT_OK(ct.begin(copy, EMDB_TXN_RDONLY));
       EXPECT_TRUE(want == read_all(ct)) << "page size " << ps << " flags " << flags;
     }
+  }
+}
+
+// A table record whose page counts disagree with its tree: the compact copy stops with
+// EMDB_CORRUPTED (more or fewer pages than recorded) and leaves no file behind.
+TEST_F(Copy, CompactCopyRefusesATableRecordWithWrongCounts) {
+  fill(8);
+  ASSERT_OK(env_.close());
+  // The node of table "plain" in the main tree: dsize 56, flags kNodeTree (2), ksize 5, key.
+  const std::string file = db_path() + "/emdb.dat";
+  std::string bytes;
+  {
+    FILE *f = std::fopen(file.c_str(), "rb");
+    ASSERT_NE(nullptr, f);
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+    std::fclose(f);
+  }
+  // The live copy of the node is in the main tree's root (a leaf: four tables), which the
+  // newest meta names: meta i at page i, txnid at +32, main tree root (u48) at +32+96+8.
+  constexpr size_t kPs = 4096;
+  uint64_t best = 0, root = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    uint64_t txnid = 0, r = 0;
+    std::memcpy(&txnid, bytes.data() + i * kPs + 32, 8);
+    std::memcpy(&r, bytes.data() + i * kPs + 32 + 96 + 8, 6);
+    if (txnid > best) {
+      best = txnid;
+      root = r;
+    }
+  }
+  ASSERT_LT((root + 1) * kPs, bytes.size() + 1);
+  uint16_t kind = 0;
+  std::memcpy(&kind, bytes.data() + root * kPs + 24, 2);
+  ASSERT_EQ(2, kind) << "the main tree's root is a leaf";
+  const std::string node("\x38\0\0\0\x02\0\x05\0plain", 13);
+  const size_t at = bytes.find(node, root * kPs);
+  ASSERT_LT(at, (root + 1) * kPs);
+  const size_t leaf_pages = at + 8 + 6 + 20;  // node header, even key, record offset 20 (u48)
+  for (const int delta : {+1, -1}) {
+    std::string patched = bytes;
+    uint32_t low = 0;
+    std::memcpy(&low, patched.data() + leaf_pages, 4);
+    low = uint32_t(int64_t(low) + delta);
+    std::memcpy(patched.data() + leaf_pages, &low, 4);
+    {
+      FILE *f = std::fopen(file.c_str(), "r+b");
+      ASSERT_NE(nullptr, f);
+      ASSERT_EQ(patched.size(), std::fwrite(patched.data(), 1, patched.size(), f));
+      std::fclose(f);
+    }
+    EnvOptions o = options();
+    o.flags = EMDB_RDONLY;
+    Env src;
+    ASSERT_OK(src.open(db_path(), o));
+    const std::string out = db_path("bad" + std::to_string(delta + 1) + ".emdb");
+    EXPECT_RC(EMDB_CORRUPTED, emdb_env_copy(src, out.c_str(), EMDB_CP_COMPACT)) << delta;
+    EXPECT_FALSE(path_exists(out)) << "a failed copy leaves no file";
+    // The plain copy does not interpret the trees: it still copies.
+    EXPECT_OK(emdb_env_copy(src, (out + ".plain").c_str(), EMDB_CP_DEFAULTS));
   }
 }
 
