@@ -165,8 +165,11 @@ Command add_copy_command(CLI::App &app) {
   cmd->add_flag("-d,--dynamic", opt->dynamic,
                 "Make the copy's size dynamic: lower bound at the minimum, growth and shrink "
                 "steps set (EMDB_CP_FORCE_DYNAMIC_SIZE)");
-  cmd->add_flag("--progress{1},--no-progress{-1}", opt->progress,
-                "Show (or not) a progress bar on stderr (default: when stderr is a terminal)");
+  cmd->add_flag_callback(
+      "--progress", [opt] { opt->progress = 1; },
+      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
+  cmd->add_flag_callback(
+      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
   cmd->add_option("SRC", opt->src, "Database directory or data file to copy")->required();
   cmd->add_option("DEST", opt->dest,
                   "Data file of the copy (an existing directory gets DEST/emdb.dat); '-' or "

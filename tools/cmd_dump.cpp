@@ -333,8 +333,11 @@ Command add_dump_command(CLI::App &app) {
                 "Printable characters as they are, others as \\xx (format=print)");
   cmd->add_flag("-l,--list", opt->list, "List the named tables and exit");
   cmd->add_option("-f,--file", opt->file, "Write to this file instead of stdout");
-  cmd->add_flag("--progress{1},--no-progress{-1}", opt->progress,
-                "Show (or not) a progress bar on stderr (default: when stderr is a terminal)");
+  cmd->add_flag_callback(
+      "--progress", [opt] { opt->progress = 1; },
+      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
+  cmd->add_flag_callback(
+      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
   cmd->add_option("PATH", opt->path, "Database directory or data file")->required();
   return {cmd, [opt] { return run_dump(*opt); }};
 }

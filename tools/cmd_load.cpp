@@ -501,8 +501,11 @@ Command add_load_command(CLI::App &app) {
   cmd->add_option("-G,--geometry", opt->geometry,
                   "Geometry of a new database: l<size>,c<size>,u<size>,g<size>,s<size>,p<size> "
                   "(any subset; K, M, G, T suffixes)");
-  cmd->add_flag("--progress{1},--no-progress{-1}", opt->progress,
-                "Show (or not) a progress bar on stderr (default: when stderr is a terminal)");
+  cmd->add_flag_callback(
+      "--progress", [opt] { opt->progress = 1; },
+      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
+  cmd->add_flag_callback(
+      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
   cmd->add_option("PATH", opt->path, "Database directory or data file (created when missing)")
       ->required();
   return {cmd, [opt] { return run_load(*opt); }};
