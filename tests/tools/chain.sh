@@ -19,6 +19,10 @@ chk copy.emdb
 chk compact.emdb
 [ "$(stat -c %s compact.emdb)" -lt "$(stat -c %s copy.emdb)" ] || fail "the compact copy is not smaller"
 "$EMDB" copy -c - < /dev/null > /dev/null 2>&1 && fail "copy without SRC succeeded"
+# The compact copy has no free pages: everything past the metas is a table page.
+free_of() { "$EMDB" stat -f "$1" | sed -n 's/^  Pages free or in the GC tree.*: //p'; }
+[ "$(free_of compact.emdb)" = 0 ] || fail "the compact copy has free pages: $(free_of compact.emdb)"
+[ "$(free_of copy.emdb)" -gt 0 ] || fail "the workload left no free pages to drop"
 "$EMDB" copy -c src - > piped.emdb
 chk piped.emdb
 cmp piped.emdb compact.emdb || fail "compact copies to a file and to a pipe differ"
