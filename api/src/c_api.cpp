@@ -60,84 +60,6 @@ struct TlsSlots {
 };
 thread_local TlsSlots tls;
 
-// Reads an enum argument as its integer without loading an out-of-range enum value (UB).
-template <typename E>
-int EnumValue(const E& e) {
-  int v = 0;
-  static_assert(sizeof(E) <= sizeof(int));
-  std::memcpy(&v, &e, sizeof(E));
-  return v;
-}
-
-int CheckDbi(EMDB_txn* txn, EMDB_dbi dbi) {
-  Env* env = txn->env;
-  if (dbi >= env->num_dbis.load(std::memory_order_acquire) || !env->dbis[dbi].used ||
-      dbi == kGcDbi) {
-    return EMDB_BAD_DBI;
-  }
-  DbState& s = txn->dbs[dbi];
-  if ((s.state & kDbValid) && s.generation != env->dbis[dbi].generation && dbi >= kCoreDbs) {
-    if (s.state & (kDbDirty | kDbCreated)) return EMDB_BAD_DBI;
-    s.state = kDbStale;  // the handle now names another table: load it
-    s.int_ksize = 0;
-  }
-  if (EMDB_LIKELY(s.state & kDbValid) && !(s.state & kDbDropped)) return 0;
-  return txn::LoadDbi(txn, dbi);
-}
-
-// Poisons a write txn after an error that may have left it half-done.
-int Poison(EMDB_txn* txn, int rc) {
-  switch (rc) {
-    case 0:
-    case EMDB_RESULT_TRUE:
-    case EMDB_NOTFOUND:
-    case EMDB_KEYEXIST:
-    case EMDB_EKEYMISMATCH:
-    case EMDB_BAD_VALSIZE:
-    case EMDB_EINVAL:
-    case EMDB_INCOMPATIBLE:
-    case EMDB_EMULTIVAL:
-    case EMDB_BAD_DBI:
-    case EMDB_EACCESS:
-      return rc;
-    default:
-      if (!txn->rdonly()) txn->flags |= EMDB_TXN_ERROR;
-      return rc;
-  }
-}
-
-size_t MaxKey(uint32_t psize, unsigned flags) {
-  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : format::MaxKeySize(psize);
-}
-size_t MaxVal(uint32_t psize, unsigned flags) {
-  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : size_t(EMDB_MAXDATASIZE);
-}
-
-int CheckKey(const Env* env, const DbiInfo& info, const EMDB_val* key) {
-  if (key == nullptr) return EMDB_EINVAL;
-  if (key->iov_len && key->iov_base == nullptr) return EMDB_EINVAL;
-  if (key->iov_len > MaxKey(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
-  if ((info.flags & EMDB_INTEGERKEY) && key->iov_len != 4 && key->iov_len != 8) {
-    return EMDB_BAD_VALSIZE;
-  }
-  return 0;
-}
-
-int CheckVal(const Env* env, const DbiInfo& info, const TreeRecord& rec, const EMDB_val* data,
-             unsigned flags) {
-  if (data == nullptr) return EMDB_EINVAL;
-  if (data->iov_len && data->iov_base == nullptr && !(flags & EMDB_RESERVE)) return EMDB_EINVAL;
-  if (data->iov_len > MaxVal(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
-  if ((info.flags & EMDB_DUPSORT) && (info.flags & EMDB_INTEGERDUP) && data->iov_len != 4 &&
-      data->iov_len != 8) {
-    return EMDB_BAD_VALSIZE;
-  }
-  if ((info.flags & EMDB_DUPFIXED) && rec.dupfix_size && data->iov_len != rec.dupfix_size) {
-    return EMDB_BAD_VALSIZE;
-  }
-  return 0;
-}
-
 void LinkCursor(Txn* t, Cursor* c) {
   c->prev_in_txn = nullptr;
   c->next_in_txn = t->cursors;
@@ -1312,7 +1234,10 @@ int emdb_replace(EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* new
     const uint8_t* pv = static_cast<const uint8_t*>(present.iov_base);
     bool in_map = pv >= e->map.base() && pv < e->map.base() + e->map.reserved() &&
                   !(e->flags & EMDB_WRITEMAP);
-    if (!in_map) {
+    if (select) {
+      // old_data already holds these bytes (the selected value equals them): nothing to copy,
+      // and the caller's selector may be read-only memory.
+    } else if (!in_map) {
       if (old_data->iov_base == nullptr || old_data->iov_len < present.iov_len) {
         old_data->iov_len = present.iov_len;
         return int(EMDB_RESULT_TRUE);
@@ -1489,17 +1414,6 @@ EMDB_txn* emdb_cursor_txn(const EMDB_cursor* cursor) noexcept {
 EMDB_dbi emdb_cursor_dbi(const EMDB_cursor* cursor) noexcept {
   if (cursor == nullptr || cursor->signature != kCursorSignature) return ~EMDB_dbi(0);
   return cursor->dbi;
-}
-
-static int CheckCursor(const EMDB_cursor* cursor, bool write) {
-  if (cursor == nullptr) return EMDB_EINVAL;
-  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
-  if (cursor->txn == nullptr) return EMDB_EINVAL;
-  int rc = CheckTxn(static_cast<EMDB_txn*>(cursor->txn), write);
-  if (rc) return rc;
-  const Env* env = cursor->txn->env;
-  if (!env->dbis[cursor->dbi].used) return EMDB_BAD_DBI;
-  return 0;
 }
 
 int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,

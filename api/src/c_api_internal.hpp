@@ -1,15 +1,18 @@
-// api/src/c_api_internal.hpp — what the C API's source files share: the public handle types as
-// the engine's structures, and the handle checks every entry point starts with.
-//
-// Thread safety: the checks read handle fields only; they run on the caller's thread.
+// api/src/c_api_internal.hpp — helpers shared by the C entry points of api/src/: the handle
+// types behind the opaque C handles, and the validation of handles and arguments (signature
+// words, owning thread, finished or blocked transactions, table handles, key and value sizes).
+// Internal to the API layer; not installed.
 #pragma once
 
 #include <emdb/emdb.h>
 #include <pthread.h>
 
+#include <cstring>
 #include <new>
 
+#include "btree/cursor.hpp"
 #include "core/internal.hpp"
+#include "txn/txn.hpp"
 
 struct EMDB_env : emdb::Env {};
 struct EMDB_txn : emdb::Txn {};
@@ -17,9 +20,8 @@ struct EMDB_cursor : emdb::Cursor {};
 
 namespace emdb::capi {
 
-// Runs f, turning any exception into a status (none crosses the C boundary).
 template <typename F>
-int Guard(F&& f) noexcept {
+inline int Guard(F&& f) noexcept {
   try {
     return f();
   } catch (const std::bad_alloc&) {
@@ -27,6 +29,15 @@ int Guard(F&& f) noexcept {
   } catch (...) {
     return EMDB_PROBLEM;
   }
+}
+
+// Reads an enum argument as its integer without loading an out-of-range enum value (UB).
+template <typename E>
+inline int EnumValue(const E& e) {
+  int v = 0;
+  static_assert(sizeof(E) <= sizeof(int));
+  std::memcpy(&v, &e, sizeof(E));
+  return v;
 }
 
 inline int CheckEnv(const EMDB_env* env, bool need_open = true) {
@@ -51,6 +62,86 @@ inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked 
     return EMDB_THREAD_MISMATCH;
   }
   if (write && txn->rdonly()) return EMDB_EACCESS;
+  return 0;
+}
+
+inline int CheckDbi(EMDB_txn* txn, EMDB_dbi dbi) {
+  Env* env = txn->env;
+  if (dbi >= env->num_dbis.load(std::memory_order_acquire) || !env->dbis[dbi].used ||
+      dbi == kGcDbi) {
+    return EMDB_BAD_DBI;
+  }
+  DbState& s = txn->dbs[dbi];
+  if ((s.state & kDbValid) && s.generation != env->dbis[dbi].generation && dbi >= kCoreDbs) {
+    if (s.state & (kDbDirty | kDbCreated)) return EMDB_BAD_DBI;
+    s.state = kDbStale;  // the handle now names another table: load it
+    s.int_ksize = 0;
+  }
+  if (EMDB_LIKELY(s.state & kDbValid) && !(s.state & kDbDropped)) return 0;
+  return txn::LoadDbi(txn, dbi);
+}
+
+// Poisons a write txn after an error that may have left it half-done.
+inline int Poison(EMDB_txn* txn, int rc) {
+  switch (rc) {
+    case 0:
+    case EMDB_RESULT_TRUE:
+    case EMDB_NOTFOUND:
+    case EMDB_KEYEXIST:
+    case EMDB_EKEYMISMATCH:
+    case EMDB_BAD_VALSIZE:
+    case EMDB_EINVAL:
+    case EMDB_INCOMPATIBLE:
+    case EMDB_EMULTIVAL:
+    case EMDB_BAD_DBI:
+    case EMDB_EACCESS:
+      return rc;
+    default:
+      if (!txn->rdonly()) txn->flags |= EMDB_TXN_ERROR;
+      return rc;
+  }
+}
+
+inline size_t MaxKey(uint32_t psize, unsigned flags) {
+  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : format::MaxKeySize(psize);
+}
+inline size_t MaxVal(uint32_t psize, unsigned flags) {
+  return (flags & EMDB_DUPSORT) ? format::MaxDupKeySize(psize) : size_t(EMDB_MAXDATASIZE);
+}
+
+inline int CheckKey(const Env* env, const DbiInfo& info, const EMDB_val* key) {
+  if (key == nullptr) return EMDB_EINVAL;
+  if (key->iov_len && key->iov_base == nullptr) return EMDB_EINVAL;
+  if (key->iov_len > MaxKey(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
+  if ((info.flags & EMDB_INTEGERKEY) && key->iov_len != 4 && key->iov_len != 8) {
+    return EMDB_BAD_VALSIZE;
+  }
+  return 0;
+}
+
+inline int CheckVal(const Env* env, const DbiInfo& info, const TreeRecord& rec,
+                    const EMDB_val* data, unsigned flags) {
+  if (data == nullptr) return EMDB_EINVAL;
+  if (data->iov_len && data->iov_base == nullptr && !(flags & EMDB_RESERVE)) return EMDB_EINVAL;
+  if (data->iov_len > MaxVal(env->psize, info.flags)) return EMDB_BAD_VALSIZE;
+  if ((info.flags & EMDB_DUPSORT) && (info.flags & EMDB_INTEGERDUP) && data->iov_len != 4 &&
+      data->iov_len != 8) {
+    return EMDB_BAD_VALSIZE;
+  }
+  if ((info.flags & EMDB_DUPFIXED) && rec.dupfix_size && data->iov_len != rec.dupfix_size) {
+    return EMDB_BAD_VALSIZE;
+  }
+  return 0;
+}
+
+inline int CheckCursor(const EMDB_cursor* cursor, bool write) {
+  if (cursor == nullptr) return EMDB_EINVAL;
+  if (cursor->signature != kCursorSignature) return EMDB_EBADSIGN;
+  if (cursor->txn == nullptr) return EMDB_EINVAL;
+  int rc = CheckTxn(static_cast<EMDB_txn*>(cursor->txn), write);
+  if (rc) return rc;
+  const Env* env = cursor->txn->env;
+  if (!env->dbis[cursor->dbi].used) return EMDB_BAD_DBI;
   return 0;
 }
 

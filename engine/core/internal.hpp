@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/compare.hpp"
@@ -273,6 +274,8 @@ struct Txn {
   bool steady_tried = false;  // SAFE_NOSYNC: made a steady point to free space once
   uint64_t dirty_bytes = 0;
   std::vector<EMDB_dbi> created_dbis;
+  // Tables renamed by this txn, with their previous names, in order (undone on abort).
+  std::vector<std::pair<EMDB_dbi, std::string>> renamed;
 
   bool rdonly() const { return (flags & EMDB_TXN_RDONLY) != 0; }
 };

@@ -305,6 +305,11 @@ static void ReleaseDirty(Txn* t) {
 static void DropCreatedDbis(Txn* t) {
   Env* env = t->env;
   std::lock_guard<std::mutex> g(env->dbi_mu);
+  // Renames first (newest first), so a table created and renamed here is dropped by handle.
+  for (auto it = t->renamed.rbegin(); it != t->renamed.rend(); ++it) {
+    env->dbis[it->first].name = std::move(it->second);
+  }
+  t->renamed.clear();
   for (EMDB_dbi d : t->created_dbis) {
     env->dbis[d].used = false;
     env->dbis[d].name.clear();
@@ -377,6 +382,8 @@ static Status CommitNested(Txn* t) {
   p->dirty_bytes += t->dirty_bytes;
   p->created_dbis.insert(p->created_dbis.end(), t->created_dbis.begin(), t->created_dbis.end());
   t->created_dbis.clear();
+  for (auto& r : t->renamed) p->renamed.push_back(std::move(r));
+  t->renamed.clear();
   if (t->flags & EMDB_TXN_DIRTY) p->flags |= EMDB_TXN_DIRTY;
   p->child = nullptr;
   p->flags &= ~unsigned(EMDB_TXN_HAS_CHILD);
@@ -735,6 +742,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   UnbindCursors(t);
   ReleaseDirty(t);
   t->created_dbis.clear();
+  t->renamed.clear();
   {
     // Dropped tables lose their handles now.
     std::lock_guard<std::mutex> g(env->dbi_mu);

@@ -170,4 +170,36 @@ TEST(DocsExamples, ApiMdTransactionsTablesDataCursors) {
   }
 }
 
+// docs/api.md, "Cursors and iteration": key ranges, bounds and estimates
+TEST(DocsExamples, ApiMdKeyRangesAndEstimates) {
+  temp_dir dir;
+  emdb::env env = emdb::env::open(dir.sub("db"));
+  emdb::table users;
+  {
+    emdb::txn w = env.begin_write();
+    users = w.create_table("users");
+    for (const char *k : {"alice", "bob", "carol", "mallory", "trent"}) w.put(users, k, "x");
+    w.commit();
+  }
+  emdb::txn r = env.begin_read();
+  emdb::cursor c = r.open_cursor(users), other_cursor = r.open_cursor(users);
+  ASSERT_TRUE(other_cursor.to_last());
+  int seen = 0;
+  for (auto [k, v] : r.scan_range(users, "a", "m")) seen += one(k, v);  // "a" <= key < "m"
+  EXPECT_EQ(seen, 3);
+  for (auto [k, v] : c.range_between("a", "m")) seen += one(k, v);
+  EXPECT_EQ(seen, 6);
+  if (auto p = c.upper_bound("m")) {
+    EXPECT_EQ(p->key.to_string(), "mallory");
+  }
+  std::ptrdiff_t n = r.estimate_range(users, "a", "m");
+  std::ptrdiff_t all = r.estimate_range(users, std::nullopt, std::nullopt);
+  std::ptrdiff_t d = c.distance_to(other_cursor);
+  std::optional<std::ptrdiff_t> step = c.estimate_move(EMDB_NEXT_NODUP);
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(all, 5);
+  EXPECT_EQ(d, 1);  // c is on "mallory", other_cursor on "trent"
+  EXPECT_EQ(step, std::optional<std::ptrdiff_t>(1));
+}
+
 }  // namespace

@@ -10,10 +10,11 @@
 // RESERVE, APPEND, APPENDDUP, MULTIPLE), emdb_get / get_ex / get_equal_or_great, emdb_del of keys
 // and pairs, emdb_replace (update, delete, selectors), cursor walks in both directions with every
 // move op, SET_RANGE / GET_BOTH / GET_BOTH_RANGE / SET_LOWERBOUND / SET_UPPERBOUND, cursor
-// put/del, emdb_drop, nested txns committed and aborted (the model is a stack of copies), read
-// snapshots held across many commits (each checked against a copy of the model taken at its
-// start), and closing and reopening the environment. Every operation's result is checked; full
-// cursor walks in both directions and table statistics are compared periodically.
+// put/del, emdb_estimate_range (against the true count), emdb_dbi_rename and
+// emdb_enumerate_tables, emdb_drop, nested txns committed and aborted (the model is a stack of
+// copies), read snapshots held across many commits (each checked against a copy of the model taken
+// at its start), and closing and reopening the environment. Every operation's result is checked;
+// full cursor walks in both directions and table statistics are compared periodically.
 //
 // Usage: emdb_model_test [--pagesize N] [--ops N] [--seed N] [--keep]
 //   --pagesize  database page size (256, 4096, 65536, ...); default 4096
@@ -26,7 +27,8 @@
 //               put_upsert put_nooverwrite put_nodupdata put_current put_alldups put_reserve
 //               append appenddup multiple get get_ex get_eq_great del_key del_pair del_value
 //               replace replace_select seek count bounds walk cursor_del cursor_put drop nested
-//               snapshot reopen. The default (nothing avoided) is what the test suite runs.
+//               snapshot reopen estimate rename. The default (nothing avoided) is what the test
+//               suite runs.
 //   --tables a,b only operate on these tables (plain rev int dup duprev dupfix intdup)
 //   --history N  how many of the last operations to print on a mismatch (default 24)
 // On a mismatch it prints the seed, the step, the operation, expected vs actual and the last
@@ -838,8 +840,12 @@ class Runner {
     } else if (r < 38) {
       if (s.fixed ? allowed("multiple") : allowed("put_upsert"))
         return s.fixed ? op_multiple(t) : op_put(t, EMDB_UPSERT);
+    } else if (r < 44) {
+      if (r == 43 && chance(25) && allowed("rename")) return op_rename(t);
+    } else if (r < 48) {
+      if (allowed("estimate")) return op_estimate(t);
     } else if (r < 51) {
-      if (r >= 48 && allowed("get_ex")) return op_get_ex(t);
+      if (allowed("get_ex")) return op_get_ex(t);
     } else if (r < 54) {
       if (allowed("get_eq_great")) return op_get_eq_great(t);
     } else if (r < 61) {
@@ -1048,6 +1054,110 @@ class Runner {
     expect_eq(m.first_val(key), S(d), desc);
     if (count != m.nvals(key))
       fail(desc + ": count " + std::to_string(count) + ", model " + std::to_string(m.nvals(key)));
+  }
+
+  // Pairs before the lower bound of (k, v) in the model.
+  static size_t rank_of(const Table& m, const std::string& k, const std::string* v) {
+    if (!m.spec->dup) return size_t(std::distance(m.plain.begin(), m.plain.lower_bound(k)));
+    size_t r = 0;
+    const auto end = m.dup.lower_bound(k);
+    for (auto it = m.dup.begin(); it != end; ++it) r += it->second->size();
+    if (v != nullptr && end != m.dup.end() && Cmp{m.spec->key_order}.compare(end->first, k) == 0)
+      r += size_t(std::distance(end->second->begin(), end->second->lower_bound(*v)));
+    return r;
+  }
+
+  // emdb_estimate_range against the model's true count: exact for a whole table, for one key,
+  // for a table of one page, and (without DUPSORT) for ranges of at most one pair; otherwise
+  // zero exactly when the range is empty, of the right sign, and never beyond the table size.
+  void op_estimate(size_t t) {
+    const Spec& s = kSpecs[t];
+    const Table& m = view(t);
+    const bool open_b = chance(8), open_e = chance(8);
+    const std::string bk = pick_key(t), ek = chance(3) ? bk : pick_key(t);
+    const bool use_bv = s.dup && !open_b && chance(2), use_ev = s.dup && !open_e && chance(2);
+    const std::string bv = use_bv ? pick_dupval(t) : std::string();
+    const std::string ev = use_ev ? pick_dupval(t) : std::string();
+    const std::string desc =
+        std::string("estimate_range ") + s.name + " [" + (open_b ? "FIRST" : printable(bk)) +
+        (use_bv ? "/" + printable(bv) : "") + ", " + (open_e ? "LAST" : printable(ek)) +
+        (use_ev ? "/" + printable(ev) : "") + ")";
+    note(desc);
+    EMDB_val bkv = V(bk), ekv = V(ek), bvv = V(bv), evv = V(ev);
+    ptrdiff_t est = -12345;
+    const int rc =
+        emdb_estimate_range(w(), dbi_[t], open_b ? nullptr : &bkv, use_bv ? &bvv : nullptr,
+                            open_e ? nullptr : &ekv, use_ev ? &evv : nullptr, &est);
+    expect_rc(EMDB_SUCCESS, rc, desc);
+    const ptrdiff_t total = ptrdiff_t(m.pairs);
+    const bool one_key =
+        !open_b && !open_e && !use_bv && !use_ev && Cmp{s.key_order}.compare(bk, ek) == 0;
+    ptrdiff_t want;
+    if (one_key) {
+      want = ptrdiff_t(m.nvals(bk));
+    } else {
+      const ptrdiff_t rb = open_b ? 0 : ptrdiff_t(rank_of(m, bk, use_bv ? &bv : nullptr));
+      const ptrdiff_t re = open_e ? total : ptrdiff_t(rank_of(m, ek, use_ev ? &ev : nullptr));
+      want = re - rb;
+    }
+    EMDB_stat st;
+    expect_rc(EMDB_SUCCESS, emdb_dbi_stat(w(), dbi_[t], &st, sizeof st), desc + ": dbi_stat");
+    const bool one_page = st.ms_depth <= 1 && (!s.dup || st.ms_leaf_pages <= 1);
+    const bool exact = one_key || (open_b && open_e) || total == 0 || one_page ||
+                       (!s.dup && want >= -1 && want <= 1);
+    const std::string got = desc + ": estimate " + std::to_string(est) + ", true " +
+                            std::to_string(want) + " of " + std::to_string(total);
+    if (exact && est != want) fail(got + " (must be exact)");
+    if ((est == 0) != (want == 0) || (est < 0) != (want < 0) || est > total || est < -total)
+      fail(got);
+  }
+
+  // Renames table t and back; in between the enumeration lists it under its new name, a taken
+  // name is refused, and its data is unchanged.
+  void op_rename(size_t t) {
+    const std::string tmp = std::string("renamed-") + kSpecs[t].name;
+    const std::string desc = std::string("rename ") + kSpecs[t].name + " -> " + tmp + " -> back";
+    note(desc);
+    expect_rc(EMDB_SUCCESS, emdb_dbi_rename(w(), dbi_[t], tmp.c_str()), desc);
+    expect_rc(EMDB_KEYEXIST, emdb_dbi_rename(w(), dbi_[t], kSpecs[(t + 1) % kTables].name),
+              desc + " (to a taken name)");
+    check_tables(t, tmp, desc);
+    check_get(w(), t, view(t), pick_key(t), desc);
+    expect_rc(EMDB_SUCCESS, emdb_dbi_rename(w(), dbi_[t], kSpecs[t].name), desc + " (back)");
+    check_tables(kTables, "", desc + " (back)");
+  }
+
+  // emdb_enumerate_tables lists every table (table `renamed` under `as`) in name order, with
+  // its handle and the model's number of pairs.
+  void check_tables(size_t renamed, const std::string& as, const std::string& desc) {
+    struct Row {
+      std::string name;
+      uint64_t entries;
+      EMDB_dbi dbi;
+    };
+    std::vector<Row> got, want;
+    for (size_t t = 0; t < kTables; ++t)
+      want.push_back({t == renamed ? as : std::string(kSpecs[t].name), view(t).pairs, dbi_[t]});
+    std::sort(want.begin(), want.end(), [](const Row& a, const Row& b) { return a.name < b.name; });
+    const int rc = emdb_enumerate_tables(
+        w(),
+        [](void* ctx, const EMDB_txn*, const EMDB_val* name, EMDB_db_flags_t, const EMDB_stat* st,
+           EMDB_dbi dbi) noexcept -> int {
+          static_cast<std::vector<Row>*>(ctx)->push_back({S(*name), st->ms_entries, dbi});
+          return 0;
+        },
+        &got);
+    expect_rc(EMDB_SUCCESS, rc, desc + ": enumerate_tables");
+    bool same = got.size() == want.size();
+    for (size_t i = 0; same && i < got.size(); ++i)
+      same = got[i].name == want[i].name && got[i].entries == want[i].entries &&
+             got[i].dbi == want[i].dbi;
+    if (!same) {
+      std::string g, e;
+      for (const Row& r : got) g += " " + r.name + "=" + std::to_string(r.entries);
+      for (const Row& r : want) e += " " + r.name + "=" + std::to_string(r.entries);
+      fail(desc + ": enumerate_tables gave" + g + "; expected" + e);
+    }
   }
 
   void op_get_eq_great(size_t t) {

@@ -688,22 +688,37 @@ EMDB_API int emdb_thread_unregister(const EMDB_env *env) EMDB_NOEXCEPT;
 /*----------------------------------------------------------------------------------------------
  * Range estimation, table rename and enumeration */
 
-/** Pass as begin_key/end_key... of emdb_estimate_range for "just past" (as libmdbx). */
+/** Pass as begin_key or end_key of emdb_estimate_range to mean "the same key as the other end"
+ * (as libmdbx): key..EPSILON and EPSILON..key give the number of values of key, NULL..EPSILON
+ * those of the first key, EPSILON..NULL those of the last key. */
 #define EMDB_EPSILON ((EMDB_val *)((ptrdiff_t)-1))
-/** Estimated signed number of entries from `first` to `last` (same txn and table). */
+/** Estimated signed number of pairs from cursor `first`'s position to `last`'s (positive when
+ * `last` is further on), from the two cursors' paths: O(tree depth), no allocation, exact when
+ * both lie in one leaf page. A cursor moved past the end counts as one past the last pair.
+ * REQUIRES: the same txn (else EMDB_BAD_TXN) and table (else EMDB_EINVAL); both positioned
+ * (else EMDB_ENODATA). */
 EMDB_API int emdb_estimate_distance(const EMDB_cursor *first, const EMDB_cursor *last,
                                     ptrdiff_t *distance_items) EMDB_NOEXCEPT;
 /** Estimated distance emdb_cursor_get(cursor, key, data, move_op) would move the cursor; the
- * cursor does not move. */
+ * cursor does not move (key/data receive the pair the move would reach). EMDB_LAST counts to
+ * the end of the table (one past the last pair). EMDB_GET_CURRENT, EMDB_GET_MULTIPLE: EMDB_EINVAL;
+ * a move that finds nothing returns its error (EMDB_NOTFOUND). */
 EMDB_API int emdb_estimate_move(const EMDB_cursor *cursor, EMDB_val *key, EMDB_val *data,
                                 EMDB_cursor_op move_op, ptrdiff_t *distance_items) EMDB_NOEXCEPT;
-/** Estimated number of entries in [begin, end); NULL begin_key = first, NULL end_key = last. */
+/** Estimated number of pairs in [begin, end), each end placed as EMDB_SET_LOWERBOUND would place
+ * a cursor (the data matters on DUPSORT tables only). NULL begin_key = the first pair, NULL
+ * end_key = the end of the table; negative when end is before begin; equal keys without data:
+ * the number of values of that key. Data with a NULL or EPSILON key: EMDB_EINVAL. */
 EMDB_API int emdb_estimate_range(const EMDB_txn *txn, EMDB_dbi dbi, const EMDB_val *begin_key,
                                  const EMDB_val *begin_data, const EMDB_val *end_key,
                                  const EMDB_val *end_data, ptrdiff_t *distance_items) EMDB_NOEXCEPT;
+/** Renames a named table (write txn). EMDB_KEYEXIST if a table, an open handle or a key of the
+ * main table has that name; EMDB_EINVAL for the main table. Undone if the txn aborts. */
 EMDB_API int emdb_dbi_rename(EMDB_txn *txn, EMDB_dbi dbi, const char *name) EMDB_NOEXCEPT;
 EMDB_API int emdb_dbi_rename2(EMDB_txn *txn, EMDB_dbi dbi, const EMDB_val *name) EMDB_NOEXCEPT;
-/** Called once per named table; a nonzero return stops the enumeration and is returned. */
+/** Called once per named table the txn sees (in name order, uncommitted ones included) with its
+ * flags, its statistics as the txn sees them, and its open handle (0 if none); a nonzero return
+ * stops the enumeration and is returned. */
 typedef int(EMDB_table_enum_func)(void *ctx, const EMDB_txn *txn, const EMDB_val *name,
                                   EMDB_db_flags_t flags, const struct EMDB_stat *stat,
                                   EMDB_dbi dbi) EMDB_NOEXCEPT;

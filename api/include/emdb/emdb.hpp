@@ -65,6 +65,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace emdb {
 
@@ -372,6 +373,21 @@ class cursor {
     error::check(rc, "emdb_cursor_put");
     return true;
   }
+  /** DUPFIXED: stores `count` values of `value_size` bytes each, packed back to back at
+   * `values`, under key (EMDB_MULTIPLE); returns how many were stored. */
+  std::size_t put_multiple(slice key, const void *values, std::size_t value_size, std::size_t count,
+                           EMDB_put_flags_t flags = EMDB_UPSERT) {
+    EMDB_val k = key.val();
+    EMDB_val v[2] = {{const_cast<void *>(values), value_size}, {nullptr, count}};
+    error::check(emdb_cursor_put(h_, &k, v, flags | EMDB_MULTIPLE), "emdb_cursor_put");
+    return v[1].iov_len;
+  }
+  /** DUPFIXED: values of the current key, a page at a time, packed back to back in the pair's
+   * value (EMDB_GET_MULTIPLE: from the cursor's page; next_multiple / prev_multiple: the next
+   * / previous page of values). */
+  std::optional<kv_pair> get_multiple() { return move(EMDB_GET_MULTIPLE); }
+  std::optional<kv_pair> next_multiple() { return move(EMDB_NEXT_MULTIPLE); }
+  std::optional<kv_pair> prev_multiple() { return move(EMDB_PREV_MULTIPLE); }
   /** Deletes the pair at the cursor, or with all_dups every value of its key. The cursor then
    * stands on the pair that followed. */
   void erase(bool all_dups = false) {
@@ -399,6 +415,36 @@ class cursor {
     return flag(emdb_cursor_on_last_dup(h_), "emdb_cursor_on_last_dup");
   }
 
+  /** The first key > key (EMDB_SET_UPPERBOUND); on a DUPSORT table with a value, the first
+   * pair after (key, value). */
+  std::optional<kv_pair> upper_bound(slice key) { return move(EMDB_SET_UPPERBOUND, key); }
+  std::optional<kv_pair> upper_bound(slice key, slice value) {
+    return move(EMDB_SET_UPPERBOUND, key, value);
+  }
+
+  /* Range estimation (see docs/api.md, "Range estimation"): approximate numbers of pairs,
+   * computed from the cursors' paths in O(tree depth), exact when both ends lie in one page. */
+
+  /** Estimated signed number of pairs from this cursor's position to other's (positive when
+   * other is further on). Both must be positioned, on the same table and transaction. */
+  [[nodiscard]] std::ptrdiff_t distance_to(const cursor &other) const {
+    std::ptrdiff_t d = 0;
+    error::check(emdb_estimate_distance(h_, other.h_, &d), "emdb_estimate_distance");
+    return d;
+  }
+  /** Estimated distance move(op, key, value) would go, without moving the cursor. To
+   * EMDB_LAST it counts to the end of the table (one past the last pair), as libmdbx does;
+   * std::nullopt when the move would find nothing (EMDB_NOTFOUND). */
+  [[nodiscard]] std::optional<std::ptrdiff_t> estimate_move(EMDB_cursor_op op, slice key = {},
+                                                            slice value = {}) const {
+    EMDB_val k = key.val(), v = value.val();
+    std::ptrdiff_t d = 0;
+    const int rc = emdb_estimate_move(h_, &k, &v, op, &d);
+    if (rc == EMDB_NOTFOUND) return std::nullopt;
+    error::check(rc, "emdb_estimate_move");
+    return d;
+  }
+
   /** Iteration (single pass; the range moves this cursor, which must outlive the loop):
    *   range()          every pair, first to last: for (auto [k, v] : c.range())
    *   range_from(key)  every pair from the first key >= key
@@ -410,6 +456,9 @@ class cursor {
   [[nodiscard]] cursor_range range_from(slice key);
   [[nodiscard]] cursor_range reverse_range();
   [[nodiscard]] cursor_range values(slice key);
+  /** Every pair with from <= key < to, in order (the end is found with a second cursor when
+   * the range is created; empty if to <= from). */
+  [[nodiscard]] cursor_range range_between(slice from, slice to);
 
  private:
   static bool flag(int rc, const char *where) {
@@ -447,6 +496,10 @@ class cursor_range {
       } else {
         error::check(rc, "emdb_cursor_get");
         pair_ = kv_pair{slice(k), slice(v)};
+        if (stop_ != nullptr && same(pair_, *stop_)) {
+          c_ = nullptr;
+          pair_ = {};
+        }
       }
       return *this;
     }
@@ -457,11 +510,21 @@ class cursor_range {
 
    private:
     friend class cursor_range;
-    iterator(EMDB_cursor *c, EMDB_cursor_op next, kv_pair first) noexcept
-        : c_(c), next_(next), pair_(first) {}
+    iterator(EMDB_cursor *c, EMDB_cursor_op next, kv_pair first, const kv_pair *stop) noexcept
+        : c_(c), next_(next), pair_(first), stop_(stop) {}
+    // Two pairs of one table are the same entry when their bytes are equal (keys are unique,
+    // and so are the values of one DUPSORT key).
+    static bool same(const kv_pair &a, const kv_pair &b) noexcept {
+      auto eq = [](slice x, slice y) {
+        return x.size() == y.size() &&
+               (x.size() == 0 || std::memcmp(x.data(), y.data(), x.size()) == 0);
+      };
+      return eq(a.key, b.key) && eq(a.value, b.value);
+    }
     EMDB_cursor *c_ = nullptr;
     EMDB_cursor_op next_ = EMDB_NEXT;
     kv_pair pair_{};
+    const kv_pair *stop_ = nullptr;
   };
 
   /** Borrows cursor c: positions it with `first` (using key and value as that op reads them)
@@ -479,15 +542,22 @@ class cursor_range {
 
   /** The first pair (where the cursor was positioned). Call once: the range is single pass. */
   [[nodiscard]] iterator begin() const noexcept {
-    return first_ ? iterator(c_, next_, *first_) : iterator();
+    if (!first_ || (stop_ && iterator::same(*first_, *stop_))) return iterator();
+    return iterator(c_, next_, *first_, stop_ ? &*stop_ : nullptr);
   }
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return std::default_sentinel; }
+  /** Makes the range end before `stop` (a pair of the table, viewed from the database). */
+  cursor_range &stop_before(std::optional<kv_pair> stop) noexcept {
+    stop_ = stop;
+    return *this;
+  }
 
  private:
   cursor owned_;
   EMDB_cursor *c_;
   EMDB_cursor_op next_;
   std::optional<kv_pair> first_;
+  std::optional<kv_pair> stop_;
 };
 
 inline cursor_range cursor::range() { return cursor_range(*this, EMDB_FIRST, EMDB_NEXT); }
@@ -497,6 +567,15 @@ inline cursor_range cursor::range_from(slice key) {
 inline cursor_range cursor::reverse_range() { return cursor_range(*this, EMDB_LAST, EMDB_PREV); }
 inline cursor_range cursor::values(slice key) {
   return cursor_range(*this, EMDB_SET_KEY, EMDB_NEXT_DUP, key);
+}
+inline cursor_range cursor::range_between(slice from, slice to) {
+  cursor end = clone();
+  std::optional<kv_pair> stop = end.lower_bound(to);
+  // An empty range when to <= from: stop at the first pair itself.
+  cursor_range r(*this, EMDB_SET_RANGE, EMDB_NEXT, from);
+  if (stop && !eof() && distance_to(end) <= 0) stop = current();
+  r.stop_before(stop);
+  return r;
 }
 
 /*----------------------------------------------------------------------------------------------
@@ -719,6 +798,105 @@ class txn {
     return true;
   }
 
+  /** The value of key and how many values it has (1 without DUPSORT), or std::nullopt. */
+  [[nodiscard]] std::optional<std::pair<slice, std::size_t>> get_with_count(table t,
+                                                                            slice key) const {
+    EMDB_val k = key.val(), v{};
+    std::size_t n = 0;
+    const int rc = emdb_get_ex(h_, t.dbi(), &k, &v, &n);
+    if (rc == EMDB_NOTFOUND) return std::nullopt;
+    error::check(rc, "emdb_get_ex");
+    return std::pair<slice, std::size_t>{slice(v), n};
+  }
+  /** Sets key to new_value and returns the previous value (copied), or std::nullopt if the key
+   * was absent (it is inserted). On a DUPSORT table the key must have a single value (else
+   * error(EMDB_EMULTIVAL)). */
+  std::optional<std::string> replace(table t, slice key, slice new_value) {
+    EMDB_val nv = new_value.val();
+    return replace_impl(t, key, &nv, nullptr, EMDB_UPSERT);
+  }
+  /** DUPSORT: replaces the one value old_value of key by new_value (returns old_value, or
+   * std::nullopt if that pair is absent). */
+  std::optional<std::string> replace_value(table t, slice key, slice old_value, slice new_value) {
+    EMDB_val nv = new_value.val();
+    return replace_impl(t, key, &nv, &old_value, EMDB_put_flags_t(EMDB_CURRENT | EMDB_NOOVERWRITE));
+  }
+  /** Deletes key and returns its value (copied), or std::nullopt if it was absent. */
+  std::optional<std::string> extract(table t, slice key) {
+    return replace_impl(t, key, nullptr, nullptr, EMDB_UPSERT);
+  }
+  /** True if p points into a page this write transaction has modified (such views become
+   * invalid at the next write). */
+  [[nodiscard]] bool is_dirty(const void *p) const {
+    const int rc = emdb_is_dirty(h_, p);
+    if (rc == EMDB_RESULT_TRUE) return true;
+    error::check(rc, "emdb_is_dirty");
+    return false;
+  }
+  /** The EMDB_DBI_* state bits of table t in this transaction (DIRTY, FRESH, CREAT, ...). */
+  [[nodiscard]] unsigned table_state(table t) const {
+    unsigned f = 0, state = 0;
+    error::check(emdb_dbi_flags_ex(h_, t.dbi(), &f, &state), "emdb_dbi_flags_ex");
+    return state;
+  }
+  /** Renames table t (EMDB_KEYEXIST if the name is taken). Undone if the transaction
+   * aborts. */
+  void rename_table(table t, std::string_view new_name) {
+    const EMDB_val n = slice(new_name).val();
+    error::check(emdb_dbi_rename2(h_, t.dbi(), &n), "emdb_dbi_rename2");
+  }
+  /** A named table as emdb_enumerate_tables reports it. `handle` is invalid when no handle is
+   * open for it. */
+  struct table_info {
+    std::string name;
+    EMDB_db_flags_t flags;
+    EMDB_stat stat;
+    table handle;
+  };
+  /** Every named table this transaction sees, in name order. */
+  [[nodiscard]] std::vector<table_info> tables() const {
+    std::vector<table_info> out;
+    const int rc = emdb_enumerate_tables(
+        h_,
+        [](void *ctx, const EMDB_txn *, const EMDB_val *name, EMDB_db_flags_t flags,
+           const EMDB_stat *st, EMDB_dbi dbi) noexcept -> int {
+          try {
+            static_cast<std::vector<table_info> *>(ctx)->push_back(
+                {std::string(static_cast<const char *>(name->iov_base), name->iov_len), flags, *st,
+                 dbi != 0 ? table(dbi) : table()});
+          } catch (...) {
+            return EMDB_ENOMEM;
+          }
+          return EMDB_SUCCESS;
+        },
+        &out);
+    error::check(rc, "emdb_enumerate_tables");
+    return out;
+  }
+
+  /* Range estimation -------------------------------------------------------------------- */
+
+  /** Estimated number of pairs with from <= key < to (std::nullopt ends: the first / past the
+   * last pair). Exact when both ends lie in one page; for one key (from == to), the number of
+   * its values. Negative when to < from. */
+  [[nodiscard]] std::ptrdiff_t estimate_range(table t, std::optional<slice> from,
+                                              std::optional<slice> to) const {
+    EMDB_val b = from ? from->val() : EMDB_val{}, e = to ? to->val() : EMDB_val{};
+    std::ptrdiff_t n = 0;
+    error::check(emdb_estimate_range(h_, t.dbi(), from ? &b : nullptr, nullptr, to ? &e : nullptr,
+                                     nullptr, &n),
+                 "emdb_estimate_range");
+    return n;
+  }
+  /** DUPSORT: estimated number of pairs from (from_key, from_value) up to, not including,
+   * (to_key, to_value). */
+  [[nodiscard]] std::ptrdiff_t estimate_range(table t, kv_pair from, kv_pair to) const {
+    EMDB_val bk = from.key.val(), bv = from.value.val(), ek = to.key.val(), ev = to.value.val();
+    std::ptrdiff_t n = 0;
+    error::check(emdb_estimate_range(h_, t.dbi(), &bk, &bv, &ek, &ev, &n), "emdb_estimate_range");
+    return n;
+  }
+
   /* Cursors and iteration --------------------------------------------------------------- */
 
   /** A cursor on table t, not yet positioned. Destroy it before the txn or let it be unbound
@@ -742,6 +920,17 @@ class txn {
   [[nodiscard]] cursor_range values(table t, slice key) const {
     return cursor_range(open_cursor(t), EMDB_SET_KEY, EMDB_NEXT_DUP, key);
   }
+  /** Every pair with from <= key < to: `for (auto [k, v] : txn.scan_range(t, "a", "m"))`. */
+  [[nodiscard]] cursor_range scan_range(table t, slice from, slice to) const {
+    cursor end = open_cursor(t);
+    std::optional<kv_pair> stop = end.lower_bound(to);
+    cursor begin = open_cursor(t);
+    if (stop && begin.lower_bound(from) && begin.distance_to(end) <= 0) {
+      stop = begin.current();  // to <= from: empty
+    }
+    return std::move(
+        cursor_range(std::move(begin), EMDB_SET_RANGE, EMDB_NEXT, from).stop_before(stop));
+  }
 
   /* Canary ------------------------------------------------------------------------------ */
 
@@ -756,6 +945,23 @@ class txn {
   }
 
  private:
+  std::optional<std::string> replace_impl(table t, slice key, EMDB_val *nv, const slice *select,
+                                          EMDB_put_flags_t flags) {
+    const EMDB_val k = key.val();
+    EMDB_val old = select ? select->val() : EMDB_val{};
+    std::string buf;
+    int rc = emdb_replace(h_, t.dbi(), &k, nv, &old, flags);
+    if (rc == EMDB_RESULT_TRUE) {
+      // The old value is in a page this txn changes: it needs a buffer of old.iov_len bytes.
+      buf.resize(old.iov_len);
+      old = EMDB_val{buf.data(), buf.size()};
+      rc = emdb_replace(h_, t.dbi(), &k, nv, &old, flags);
+    }
+    if (rc == EMDB_NOTFOUND) return std::nullopt;
+    error::check(rc, "emdb_replace");
+    if (old.iov_base == nullptr) return std::nullopt;  // the key was absent: inserted
+    return std::string(static_cast<const char *>(old.iov_base), old.iov_len);
+  }
   /* The engine ends a nested transaction when its parent ends; parent_/child_ let the C++
    * objects follow, so that no object keeps a handle the engine has freed. */
   void relink() noexcept {
