@@ -8,8 +8,6 @@
 // emdb does not provide: they are EMDB_EINVAL.
 #include <emdb/emdb.h>
 
-#include <cstring>
-
 #include "c_api_internal.hpp"
 #include "copy/copy.hpp"
 
@@ -22,12 +20,7 @@ constexpr unsigned kKnownFlags = EMDB_CP_COMPACT | EMDB_CP_FORCE_DYNAMIC_SIZE | 
                                  EMDB_CP_DISPOSE_TXN | EMDB_CP_OVERWRITE;
 
 // The flags as an integer, without loading an out-of-range enum value (undefined behaviour).
-unsigned Bits(const EMDB_copy_flags_t& flags) {
-  static_assert(sizeof(EMDB_copy_flags_t) == sizeof(unsigned));
-  unsigned f = 0;
-  std::memcpy(&f, &flags, sizeof f);
-  return f;
-}
+unsigned Bits(const EMDB_copy_flags_t& flags) { return unsigned(EnumValue(flags)); }
 
 int CheckFlags(unsigned f) {
   if (f & (EMDB_CP_THROTTLE_MVCC | EMDB_CP_RENEW_TXN)) return EMDB_EINVAL;
