@@ -96,6 +96,7 @@ main_job() {
   local bin="$ROOT/build/release/bin" db="$ROOT/build/release/example-db"
   # One line per step; each must succeed.
   step "$bin/emdb-example" "$db"
+  step "$bin/emdb" chk "$db"
   step "$bin/emdb" stat -efr -a "$db"
   log "main job done in $(elapsed $((SECONDS - start)))"
 }

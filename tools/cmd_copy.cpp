@@ -30,7 +30,7 @@ struct CopyOptions {
   bool compact = false;
   bool force = false;
   bool dynamic = false;
-  int progress = 0;
+  ProgressMode progress = ProgressMode::kAuto;
   std::string src;
   std::string dest;
 };
@@ -51,7 +51,7 @@ int write_all(int fd, const char *p, size_t n) {
 // The copy through a pipe: a thread runs emdb_env_copy2fd into it (the read transaction is
 // the thread's), this thread moves the bytes to `out` and draws the progress bar.
 int copy_with_progress(EMDB_env *env, int out, EMDB_copy_flags_t flags, Progress &progress,
-                       int &write_error) {
+                       int &write_error, std::uint64_t &done) {
   int fds[2];
   if (::pipe(fds) != 0) return errno;
   std::atomic<int> copy_rc{0};
@@ -60,7 +60,7 @@ int copy_with_progress(EMDB_env *env, int out, EMDB_copy_flags_t flags, Progress
     ::close(fds[1]);
   });
   std::vector<char> buf(size_t(1) << 20);
-  std::uint64_t done = 0;
+  done = 0;
   for (;;) {
     const ssize_t n = ::read(fds[0], buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
@@ -96,7 +96,13 @@ int run_copy(const CopyOptions &opt) {
   int rc = EMDB_SUCCESS;
   int write_error = 0;
   bool created = false;
-  if (!progress_wanted(opt.progress)) {
+  EMDB_envinfo info{};
+  std::uint64_t total = 0;
+  if (emdb_env_info_ex(env.get(), nullptr, &info, sizeof info) == EMDB_SUCCESS) {
+    total = (info.mi_last_pgno + 1) * std::uint64_t(info.mi_dxb_pagesize);
+  }
+  Progress progress(opt.compact ? "compact copy" : "copy", total, opt.progress, "bytes");
+  if (!progress.enabled()) {
     // The library creates DEST (with direct I/O where the file system has it) and flushes it.
     rc = to_stdout
              ? emdb_env_copy2fd(env.get(), STDOUT_FILENO, static_cast<EMDB_copy_flags_t>(flags))
@@ -120,16 +126,14 @@ int run_copy(const CopyOptions &opt) {
       }
       created = true;
     }
-    EMDB_envinfo info{};
-    std::uint64_t total = 0;
-    if (emdb_env_info_ex(env.get(), nullptr, &info, sizeof info) == EMDB_SUCCESS) {
-      total = (info.mi_last_pgno + 1) * std::uint64_t(info.mi_dxb_pagesize);
-    }
-    Progress progress(opt.compact ? "compact copy" : "copy", total, true);
     const unsigned pipe_flags = flags & ~unsigned(EMDB_CP_OVERWRITE);
+    std::uint64_t done = 0;
     rc = copy_with_progress(env.get(), out, static_cast<EMDB_copy_flags_t>(pipe_flags), progress,
-                            write_error);
-    if (rc == EMDB_SUCCESS && write_error == 0) progress.finish();
+                            write_error, done);
+    if (rc == EMDB_SUCCESS && write_error == 0) {
+      progress.set_total(done);  // a compact copy is smaller than the estimate
+      progress.finish();
+    }
     if (rc == EMDB_SUCCESS && write_error == 0 && !to_stdout && ::fdatasync(out) != 0) {
       write_error = errno;
     }
@@ -165,11 +169,7 @@ Command add_copy_command(CLI::App &app) {
   cmd->add_flag("-d,--dynamic", opt->dynamic,
                 "Make the copy's size dynamic: lower bound at the minimum, growth and shrink "
                 "steps set (EMDB_CP_FORCE_DYNAMIC_SIZE)");
-  cmd->add_flag_callback(
-      "--progress", [opt] { opt->progress = 1; },
-      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
-  cmd->add_flag_callback(
-      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
+  add_progress_options(*cmd, &opt->progress);
   cmd->add_option("SRC", opt->src, "Database directory or data file to copy")->required();
   cmd->add_option("DEST", opt->dest,
                   "Data file of the copy (an existing directory gets DEST/emdb.dat); '-' or "

@@ -29,7 +29,7 @@ struct DumpOptions {
   bool all = false;
   bool print = false;
   bool list = false;
-  int progress = 0;  // +1 --progress, -1 --no-progress
+  ProgressMode progress = ProgressMode::kAuto;
   std::string table;
   std::string file;
   std::string path;
@@ -303,8 +303,7 @@ int run_dump(const DumpOptions &opt) {
     if (fill_section(opt.path, txn.get(), s) != EMDB_SUCCESS) return kExitFailure;
     total += s.entries;
   }
-  Progress progress("dump", total, progress_wanted(opt.progress));
-  progress.set_items(true);
+  Progress progress("dump", total, opt.progress, "records");
   std::uint64_t done = 0;
   for (const auto &s : sections) {
     rc = dump_section(opt.path, txn.get(), s, opt.print, info, sink, progress, done);
@@ -333,11 +332,7 @@ Command add_dump_command(CLI::App &app) {
                 "Printable characters as they are, others as \\xx (format=print)");
   cmd->add_flag("-l,--list", opt->list, "List the named tables and exit");
   cmd->add_option("-f,--file", opt->file, "Write to this file instead of stdout");
-  cmd->add_flag_callback(
-      "--progress", [opt] { opt->progress = 1; },
-      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
-  cmd->add_flag_callback(
-      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
+  add_progress_options(*cmd, &opt->progress);
   cmd->add_option("PATH", opt->path, "Database directory or data file")->required();
   return {cmd, [opt] { return run_dump(*opt); }};
 }

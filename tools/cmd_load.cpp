@@ -34,7 +34,7 @@ struct LoadOptions {
   bool append = false;
   bool no_overwrite = false;
   bool plain_text = false;
-  int progress = 0;
+  ProgressMode progress = ProgressMode::kAuto;
   std::string table;
   std::string file;
   std::string geometry;
@@ -157,7 +157,7 @@ class Loader {
       }
     }
     LineReader reader(in);
-    Progress progress("load", input_size, progress_wanted(opt_.progress));
+    Progress progress("load", input_size, opt_.progress, "bytes");
     std::string_view line;
     bool any = false;
     for (;;) {
@@ -501,11 +501,7 @@ Command add_load_command(CLI::App &app) {
   cmd->add_option("-G,--geometry", opt->geometry,
                   "Geometry of a new database: l<size>,c<size>,u<size>,g<size>,s<size>,p<size> "
                   "(any subset; K, M, G, T suffixes)");
-  cmd->add_flag_callback(
-      "--progress", [opt] { opt->progress = 1; },
-      "Show a progress bar on stderr (default: when stderr is a terminal; never on a pipe)");
-  cmd->add_flag_callback(
-      "--no-progress", [opt] { opt->progress = -1; }, "No progress bar");
+  add_progress_options(*cmd, &opt->progress);
   cmd->add_option("PATH", opt->path, "Database directory or data file (created when missing)")
       ->required();
   return {cmd, [opt] { return run_load(*opt); }};

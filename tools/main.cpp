@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
   app.add_flag("-v,--verbose", verbosity, "More log output on stderr (repeat for more)");
 
   const std::vector<Command> commands = {
-      add_stat_command(app),
+      add_stat_command(app), add_chk_command(app), add_walk_command(app),
       add_copy_command(app),  // cmd_copy.cpp
       add_dump_command(app),  // cmd_dump.cpp
       add_load_command(app),  // cmd_load.cpp
@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     const int rc = app.exit(e);
+    if (rc != 0 && app.got_subcommand("chk")) return chk_usage_exit_code();
     return rc == 0 ? kExitOk : kExitUsage;
   }
 

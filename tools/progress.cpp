@@ -1,107 +1,91 @@
+// See progress.hpp.
 #include "progress.hpp"
 
 #include <unistd.h>
 
-#include <algorithm>
+#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <utility>
 
 namespace emdb_tool {
-namespace {
 
-std::string amount(double v, bool items) {
-  static constexpr const char *kBytes[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  static constexpr const char *kItems[] = {"", "k", "M", "G", "T"};
-  const double step = items ? 1000.0 : 1024.0;
-  int unit = 0;
-  while (v >= step && unit < 4) {
-    v /= step;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f%s" : "%.1f%s", v,
-                items ? kItems[unit] : kBytes[unit]);
-  return buf;
+void add_progress_options(CLI::App &app, ProgressMode *mode) {
+  app.add_flag_callback(
+      "--progress", [mode] { *mode = ProgressMode::kOn; },
+      "Show a progress bar on stderr even when it is not a terminal");
+  app.add_flag_callback(
+      "--no-progress", [mode] { *mode = ProgressMode::kOff; }, "Never show a progress bar");
 }
 
-std::string duration(double seconds) {
-  if (seconds < 0 || seconds > 1e7) return "--:--";
-  const auto s = static_cast<unsigned long>(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lu:%02lu:%02lu", s / 3600, (s / 60) % 60, s % 60);
+Progress::Progress(std::string label, std::uint64_t total, ProgressMode mode, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total) {
+  enabled_ = mode == ProgressMode::kOn || (mode == ProgressMode::kAuto && ::isatty(2) == 1);
+  start_ = last_ = std::chrono::steady_clock::now();
+}
+
+Progress::~Progress() { finish(); }
+
+std::string Progress::amount(std::uint64_t v) const {
+  char b[64];
+  if (unit_ == "bytes") {
+    static constexpr const char *kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double x = double(v);
+    int u = 0;
+    while (x >= 1024 && u < 4) {
+      x /= 1024;
+      u++;
+    }
+    std::snprintf(b, sizeof(b), "%.1f %s", x, kUnits[u]);
   } else {
-    std::snprintf(buf, sizeof buf, "%02lu:%02lu", s / 60, s % 60);
+    std::snprintf(b, sizeof(b), "%llu", static_cast<unsigned long long>(v));
   }
-  return buf;
-}
-
-}  // namespace
-
-bool progress_wanted(int choice) { return choice >= 0 && isatty(STDERR_FILENO) == 1; }
-
-Progress::Progress(std::string label, std::uint64_t total, bool enabled)
-    : label_(std::move(label)),
-      total_(total),
-      shown_(enabled && isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
-
-Progress::~Progress() {
-  // Not finished by the caller: the operation stopped early; leave the bar where it is.
-  if (finished_ || !shown_) return;
-  finished_ = true;
-  draw(true);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
+  return b;
 }
 
 void Progress::update(std::uint64_t done) {
   done_ = done;
-  if (!shown_) return;
+  if (!enabled_ || finished_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
+  if (now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
   draw(false);
 }
 
 void Progress::finish() {
-  if (finished_) return;
+  if (!enabled_ || finished_) return;
   finished_ = true;
-  if (!shown_) return;
-  // Done: the estimate (e.g. a compact copy's size) gives way to what was really done.
-  if (done_ > 0) total_ = done_;
+  if (total_ && done_ < total_) done_ = total_;
   draw(true);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
 }
 
 void Progress::draw(bool final) {
-  const double elapsed =
+  const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
+  const double rate = secs > 0 ? double(done_) / secs : 0;
   std::string line = "\r" + label_ + " ";
-  if (total_ > 0) {
-    const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
-    constexpr int kWidth = 30;
-    const int fill = static_cast<int>(frac * kWidth);
-    line += '[';
-    line.append(static_cast<size_t>(fill), '#');
-    line.append(static_cast<size_t>(kWidth - fill), '.');
+  if (total_) {
+    const double frac = done_ >= total_ ? 1.0 : double(done_) / double(total_);
+    const int width = 30, fill = int(frac * width);
+    line += "[" + std::string(size_t(fill), '#') + std::string(size_t(width - fill), ' ') + "] ";
     char pct[16];
-    std::snprintf(pct, sizeof pct, "] %3.0f%% ", frac * 100);
+    std::snprintf(pct, sizeof(pct), "%3d%% ", int(frac * 100));
     line += pct;
+    line += amount(done_) + "/" + amount(total_) + " " + (unit_ == "bytes" ? "" : unit_);
+  } else {
+    line += amount(done_) + " " + (unit_ == "bytes" ? "" : unit_);
   }
-  line += amount(static_cast<double>(done_), items_);
-  if (total_ > 0) line += "/" + amount(static_cast<double>(total_), items_);
-  line += "  " + amount(rate, items_) + "/s";
-  if (final) {
-    line += "  " + duration(elapsed);
-  } else if (total_ > 0 && rate > 0) {
-    const double left = static_cast<double>(total_ > done_ ? total_ - done_ : 0) / rate;
-    line += "  ETA " + duration(left);
+  char tail[96];
+  std::snprintf(tail, sizeof(tail), "  %s/s", amount(std::uint64_t(rate)).c_str());
+  line += tail;
+  if (!final && total_ && rate > 0 && done_ < total_) {
+    const double eta = double(total_ - done_) / rate;
+    std::snprintf(tail, sizeof(tail), "  ETA %dm%02ds", int(eta) / 60, int(eta) % 60);
+    line += tail;
+  } else if (final) {
+    std::snprintf(tail, sizeof(tail), "  %.1fs", secs);
+    line += tail;
   }
-  line += "\x1b[K";
+  line += "\033[K";
+  if (final) line += "\n";
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }

@@ -1,47 +1,48 @@
-// A progress bar on stderr for long operations (copy, dump, load): percentage, bytes or items
-// done, rate and ETA, redrawn at most ten times a second. It is drawn only when enabled and
-// stderr is a terminal, so pipes and logs never see it.
+// A progress bar for long operations of the emdb CLI, drawn on stderr: a bar, done/total, rate
+// and ETA, redrawn at most 10 times a second. By default it shows only when stderr is a
+// terminal; `--progress` forces it on, `--no-progress` off (add_progress_options). Never writes
+// to stdout, so piped output stays clean.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace emdb_tool {
+
+enum class ProgressMode { kAuto, kOn, kOff };
+
+// Adds --progress / --no-progress to `app`, storing the choice in *mode.
+void add_progress_options(CLI::App &app, ProgressMode *mode);
 
 class Progress {
  public:
-  // `total` is the expected amount of work (0: unknown, no percentage and no ETA).
-  // `enabled` is the user's choice (--progress / --no-progress); the bar is still shown only
-  // when stderr is a terminal.
-  Progress(std::string label, std::uint64_t total, bool enabled);
+  // `label` prefixes the line ("chk"), `unit` names what is counted ("pages", "records",
+  // "bytes": bytes are shown in KiB/MiB/GiB). total 0: unknown (no bar, no ETA).
+  Progress(std::string label, std::uint64_t total, ProgressMode mode, std::string unit = "pages");
   ~Progress();
   Progress(const Progress &) = delete;
   Progress &operator=(const Progress &) = delete;
 
-  // Reports `done` units of work so far (monotonic).
+  bool enabled() const { return enabled_; }
+  void set_total(std::uint64_t total) { total_ = total; }
+  // Reports `done` units so far; redraws when enough time passed.
   void update(std::uint64_t done);
-  // The operation completed: draws the final state at 100% and ends the line. (When the
-  // object is destroyed without finish(), the bar is left at its last value.)
+  // Draws the final state and ends the line (also done by the destructor).
   void finish();
-  bool shown() const { return shown_; }
-  // Units are bytes (shown as KiB/MiB/...) unless set to items.
-  void set_items(bool items) { items_ = items; }
 
  private:
   void draw(bool final);
-  std::string label_;
-  std::uint64_t total_;
-  std::uint64_t done_ = 0;
-  bool shown_;
-  bool finished_ = false;
-  bool items_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_;
-};
+  std::string amount(std::uint64_t v) const;
 
-// Whether a progress bar would be shown: `choice` is +1 (--progress), -1 (--no-progress) or 0
-// (default: on when stderr is a terminal).
-bool progress_wanted(int choice);
+  std::string label_, unit_;
+  std::uint64_t total_ = 0, done_ = 0;
+  bool enabled_ = false, finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
 
 }  // namespace emdb_tool

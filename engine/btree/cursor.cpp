@@ -24,9 +24,22 @@ EMDB_val ToVal(Slice s) {
   return v;
 }
 
+// SubInit on the current entry once its node was found to lie in its page with data the size
+// its flags need (a sub-page header, or a sub-tree record): damaged nodes are EMDB_CORRUPTED.
+Status SubInitChecked(Cursor* c) {
+  Slice k, d;
+  uint16_t f = 0;
+  EMDB_TRY(bt::CurrentFast(c, &k, &d, &f));
+  if ((f & kNodeDup) && (f & kNodeBig)) return EMDB_CORRUPTED;
+  if ((f & kNodeDup) && !(f & kNodeTree) && d.size < kSubpageHeaderSize) return EMDB_CORRUPTED;
+  if ((f & kNodeDup) && (f & kNodeTree) && d.size != kDiskTreeSize) return EMDB_CORRUPTED;
+  bt::SubInit(c, bt::CurrentNode(c));
+  return 0;
+}
+
 // Prepares the duplicates of the current main entry, positioned at the first or last value.
 Status SetupDupsSlow(Cursor* c, bool last) {
-  bt::SubInit(c, bt::CurrentNode(c));
+  EMDB_TRY(SubInitChecked(c));
   if (!c->sub_active) return 0;
   Status rc = last ? bt::Last(c->sub.get()) : bt::First(c->sub.get());
   if (rc == EMDB_NOTFOUND) return EMDB_CORRUPTED;  // an empty duplicate set is never stored
@@ -141,7 +154,7 @@ Status RestoreSlow(Cursor* c) {
     return 0;
   }
   if (!Dupsort(c)) return 0;
-  bt::SubInit(c, bt::CurrentNode(c));
+  EMDB_TRY(SubInitChecked(c));
   Slice want(c->saved_val.data(), c->saved_val.size());
   if (c->sub_active) {
     if (!c->saved_has_val) return bt::First(c->sub.get());

@@ -59,7 +59,9 @@ inline Status StepFast(Cursor* c, EMDB_val* key, EMDB_val* data, bool next) {
   if (EMDB_UNLIKELY(format::IsDupfix(p))) return kSlowPath;
   const uint16_t off = format::SlotOffset(p, ki);
   const uint8_t* n = format::PageData(p) + off;
-  if (EMDB_UNLIKELY((format::NodeFlags(n) & format::kNodeBig) != 0 ||
+  // The node header must lie in the page before it is read (a damaged slot may point past it).
+  if (EMDB_UNLIKELY(size_t(off) + format::kNodeHeaderSize > format::PageRoom(c->txn->env->psize) ||
+                    (format::NodeFlags(n) & format::kNodeBig) != 0 ||
                     size_t(off) + format::LeafNodeBytes(n) >
                         format::PageRoom(c->txn->env->psize))) {
     return kSlowPath;

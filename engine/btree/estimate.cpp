@@ -169,6 +169,16 @@ Status EstimateSeek(Cursor* c, Slice key, const Slice* data) {
   c->sub_active = false;
   bool exact = false;
   EMDB_TRY(SeekForInsert(c, key, &exact));
+  if (!exact && c->depth > 0 && c->ki[c->depth - 1] >= NumKeys(c->pg[c->depth - 1])) {
+    // Past the end of the leaf the descent reached: the position is the next leaf's first
+    // entry. Moving there (the page a point lookup would read too) keeps two positions that are
+    // neighbours in the table on neighbouring paths, where the distance is exact, instead of
+    // counting a whole leaf between them at its level's mean size.
+    c->ki[c->depth - 1] = uint16_t(NumKeys(c->pg[c->depth - 1]) - 1);
+    Status rc = Next(c);
+    if (rc != 0 && rc != EMDB_NOTFOUND) return rc;  // NOTFOUND: eof, one past the last entry
+    return 0;
+  }
   if (!exact || data == nullptr || !(c->tflags & EMDB_DUPSORT)) return 0;
   const uint8_t* node = CurrentNode(c);
   SubInit(c, node);

@@ -50,10 +50,10 @@ namespace emdb::bt {
 [[nodiscard]] Status EstimateDistance(const Cursor* first, const Cursor* last, ptrdiff_t* out);
 
 // Positions `c` (a main cursor, with a sub-cursor for DUPSORT tables) at the first entry
-// >= (key, data) without leaving the leaf the descent reaches: when every key of that leaf is
-// smaller, the cursor stays one past its last entry. `data` (may be null) refines the position
-// among the values of `key` in DUPSORT tables and is ignored otherwise. Returns EMDB_NOTFOUND
-// only for an empty tree.
+// >= (key, data): when every key of the leaf the descent reaches is smaller, on the next
+// leaf's first entry, or at eof (one past the last entry) when there is none. `data` (may be null)
+// refines the position among the values of `key` in DUPSORT tables and is ignored otherwise.
+// Returns EMDB_NOTFOUND only for an empty tree.
 [[nodiscard]] Status EstimateSeek(Cursor* c, Slice key, const Slice* data);
 
 // Number of values of the entry under a positioned main cursor (1 for non-DUPSORT tables), read

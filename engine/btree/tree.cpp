@@ -81,6 +81,31 @@ void SubInit(Cursor* parent, const uint8_t* node) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+// The child page number of branch entry `i`, after checking that the entry's node header lies
+// within the page (a damaged slot may point past it). A damaged entry yields page 0, a meta,
+// which pages::Get rejects as EMDB_CORRUPTED.
+static inline pgno_t ChildAt(const Page* p, unsigned i, size_t room) {
+  const size_t off = SlotOffset(p, i);
+  if (EMDB_UNLIKELY(off + kNodeHeaderSize > room)) return 0;
+  return NodeChild(NodeAt(p, i));
+}
+
+// Key 0 of a leaf page (or sub-page) of `room` bytes, checked to lie in it.
+static Status FirstKeyChecked(const Page* p, size_t room, Slice* out) {
+  if (NumKeys(p) == 0 || p->lower > room) return EMDB_CORRUPTED;
+  if (IsDupfix(p)) {
+    if (p->dupfix_ksize > room) return EMDB_CORRUPTED;
+    *out = KeyAt(p, 0);
+    return 0;
+  }
+  const size_t off = SlotOffset(p, 0);
+  if (off + kNodeHeaderSize > room || off + kNodeHeaderSize + NodeKsize(PageData(p) + off) > room) {
+    return EMDB_CORRUPTED;
+  }
+  *out = KeyAt(p, 0);
+  return 0;
+}
+
 Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
   uint16_t nf = NodeFlags(node);
   if (!(nf & kNodeDup)) {
@@ -89,9 +114,8 @@ Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
   }
   if (!(nf & kNodeTree)) {
     const Page* sp = reinterpret_cast<const Page*>(NodeData(node) - kSubpageSkip);
-    if (NumKeys(sp) == 0) return EMDB_CORRUPTED;
-    *out = KeyAt(sp, 0);
-    return 0;
+    if (NodeDsize(node) < kSubpageHeaderSize) return EMDB_CORRUPTED;
+    return FirstKeyChecked(sp, NodeDsize(node) - kSubpageHeaderSize, out);
   }
   TreeRecord rec = DecodeTree(NodeData(node));
   pgno_t pg = rec.root;
@@ -99,12 +123,9 @@ Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
     Page* p;
     EMDB_TRY(pages::Get(t, pg, &p));
     if (NumKeys(p) == 0) return EMDB_CORRUPTED;
-    if (IsLeaf(p)) {
-      *out = KeyAt(p, 0);
-      return 0;
-    }
+    if (IsLeaf(p)) return FirstKeyChecked(p, PageRoom(t->env->psize), out);
     if (!IsBranch(p)) return EMDB_CORRUPTED;
-    pg = NodeChild(NodeAt(p, 0));
+    pg = ChildAt(p, 0, PageRoom(t->env->psize));
   }
   return EMDB_CORRUPTED;
 }
@@ -112,8 +133,10 @@ Status FirstDup(const Txn* t, const uint8_t* node, Slice* out) {
 static inline Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
   EMDB_TRY(pages::GetFast(c->txn, pgno, out));
   Page* p = *out;
+  const size_t room = PageRoom(c->txn->env->psize);
   if (EMDB_UNLIKELY((p->flags & (kPageBranch | kPageLeaf)) == 0 || p->lower > p->upper ||
-                    p->upper > PageRoom(c->txn->env->psize))) {
+                    p->upper > room ||
+                    (IsDupfix(p) && size_t(NumKeys(p)) * p->dupfix_ksize > room))) {
     EMDB_LOG_ERR("page %llu: bad kind 0x%x or bounds", (unsigned long long)pgno, p->flags);
     return EMDB_CORRUPTED;
   }
@@ -122,6 +145,17 @@ static inline Status LoadPage(const Cursor* c, pgno_t pgno, Page** out) {
 
 static Status LoadRoot(Cursor* c, Page** out) {
   if (c->subpage != nullptr) {
+    // An inline sub-page is validated like a page from the map (LoadPage) before any slot of it
+    // is read: a leaf, bounds within its own size.
+    const Page* sp = c->subpage;
+    const size_t size = c->subpage_size;
+    if (EMDB_UNLIKELY(size < kPageHeaderSize || !IsLeaf(sp) || IsBranch(sp) ||
+                      (IsDupfix(sp)
+                           ? size_t(NumKeys(sp)) * sp->dupfix_ksize > size - kPageHeaderSize
+                           : (sp->lower > sp->upper || sp->upper > size - kPageHeaderSize)))) {
+      EMDB_LOG_ERR("sub-page: bad kind 0x%x or bounds", sp->flags);
+      return EMDB_CORRUPTED;
+    }
     *out = c->subpage;
     return 0;
   }
@@ -195,7 +229,7 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     if (EMDB_UNLIKELY(n == 0 || p->lower > p->upper || p->upper > room)) return EMDB_CORRUPTED;
     if (IsBranch(p)) {
       unsigned i = lex ? SearchBranchT(p, key, lexcmp) : SearchBranchT(p, key, cmp);
-      pg = NodeChild(NodeAt(p, i));
+      pg = ChildAt(p, i, room);
       continue;
     }
     if (!IsLeaf(p) || IsDupfix(p)) return EMDB_CORRUPTED;
@@ -204,7 +238,10 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     if (!exact) return EMDB_NOTFOUND;
     uint16_t off = SlotOffset(p, i);
     const uint8_t* nd = PageData(p) + off;
-    if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(nd) > room)) return EMDB_CORRUPTED;
+    if (EMDB_UNLIKELY(size_t(off) + kNodeHeaderSize > room ||
+                      size_t(off) + LeafNodeBytes(nd) > room)) {
+      return EMDB_CORRUPTED;
+    }
     *node = nd;
     if (NodeFlags(nd) & kNodeBig) {
       Page* lp;
@@ -235,7 +272,7 @@ static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {
     }
     unsigned i = leftmost ? 0 : n - 1;
     c->ki[level] = uint16_t(i);
-    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    EMDB_TRY(LoadPage(c, ChildAt(p, i, PageRoom(c->txn->env->psize)), &p));
     level++;
   }
 }
@@ -262,7 +299,7 @@ static Status NextLeaf(Cursor* c) {
     if (unsigned(c->ki[l]) + 1 < NumKeys(c->pg[l])) {
       c->ki[l]++;
       Page* p;
-      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      EMDB_TRY(LoadPage(c, ChildAt(c->pg[l], c->ki[l], PageRoom(c->txn->env->psize)), &p));
       return Descend(c, p, l + 1, true);
     }
   }
@@ -299,7 +336,7 @@ Status Prev(Cursor* c) {
     if (c->ki[l] > 0) {
       c->ki[l]--;
       Page* p;
-      EMDB_TRY(LoadPage(c, NodeChild(NodeAt(c->pg[l], c->ki[l])), &p));
+      EMDB_TRY(LoadPage(c, ChildAt(c->pg[l], c->ki[l], PageRoom(c->txn->env->psize)), &p));
       return Descend(c, p, l + 1, false);
     }
   }
@@ -327,7 +364,7 @@ static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize) {
     if (IsLeaf(p)) break;
     unsigned i = SearchBranch(c, p, key);
     c->ki[level] = uint16_t(i);
-    EMDB_TRY(LoadPage(c, NodeChild(NodeAt(p, i)), &p));
+    EMDB_TRY(LoadPage(c, ChildAt(p, i, PageRoom(c->txn->env->psize)), &p));
     level++;
   }
   unsigned i = SearchLeaf(c, p, key, exact);
@@ -354,7 +391,8 @@ Status Current(const Cursor* c, Slice* key, Slice* data, uint16_t* nflags) {
   size_t room = c->subpage ? c->subpage_size - kPageHeaderSize : PageRoom(c->txn->env->psize);
   uint16_t off = SlotOffset(p, i);
   const uint8_t* n = PageData(p) + off;
-  if (EMDB_UNLIKELY(size_t(off) + LeafNodeBytes(n) > room)) {
+  if (EMDB_UNLIKELY(size_t(off) + kNodeHeaderSize > room ||
+                    size_t(off) + LeafNodeBytes(n) > room)) {
     EMDB_LOG_ERR("page %llu: node %u overruns the page", (unsigned long long)p->pgno, i);
     return EMDB_CORRUPTED;
   }
@@ -483,7 +521,7 @@ Status TouchPath(Cursor* c) {
   Txn* t = c->txn;
   for (int l = 0; l < c->depth; l++) {
     Page* p = c->pg[l];
-    if (pages::IsOwnDirty(t, p->pgno) && t->dirty.Find(p->pgno) == p) continue;
+    if (t->dirty.Find(p->pgno) == p) continue;  // already this txn's own dirty page
     Page* np;
     EMDB_TRY(pages::Touch(t, p, &np));
     c->pg[l] = np;

@@ -84,9 +84,14 @@ inline Status CurrentFast(const Cursor* c, Slice* key, Slice* data, uint16_t* nf
     if (EMDB_LIKELY(i < format::NumKeys(p) && !format::IsDupfix(p))) {
       uint16_t off = format::SlotOffset(p, i);
       const uint8_t* n = format::PageData(p) + off;
+      const size_t room = format::PageRoom(c->txn->env->psize);
+      // The node header must lie in the page before it is read (a damaged slot may point past).
+      if (EMDB_UNLIKELY(size_t(off) + format::kNodeHeaderSize > room)) {
+        return Current(c, key, data, nflags);
+      }
       uint16_t f = format::NodeFlags(n);
-      if (EMDB_LIKELY((f & format::kNodeBig) == 0 && size_t(off) + format::LeafNodeBytes(n) <=
-                                                         format::PageRoom(c->txn->env->psize))) {
+      if (EMDB_LIKELY((f & format::kNodeBig) == 0 &&
+                      size_t(off) + format::LeafNodeBytes(n) <= room)) {
         *key = Slice(format::NodeKey(n), format::NodeKsize(n));
         *data = Slice(format::NodeData(n), format::NodeDsize(n));
         if (nflags) *nflags = f;

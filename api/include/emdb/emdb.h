@@ -768,14 +768,20 @@ typedef enum EMDB_page_type_t {
 #define EMDB_PGWALK_GC ((const EMDB_val *)((ptrdiff_t)-1))
 #define EMDB_PGWALK_META ((const EMDB_val *)((ptrdiff_t)-2))
 
-/** Called once per page or run of large pages (npages > 1). `table` is the owning table's name,
- * or one of the EMDB_PGWALK_* sentinels. A nonzero return stops the walk and is returned. */
+/** Called once per page or run of large pages (npages > 1), and once per inline DUPSORT
+ * sub-page (npages 0, pgno = the leaf holding it). `table` is the owning table's name, or one of
+ * the EMDB_PGWALK_* sentinels; `parent_pgno` is ~0 for metas and the GC and main roots. For real
+ * pages payload + header + unused = npages * pagesize. A nonzero return stops the walk and is
+ * returned. */
 typedef int(EMDB_pgvisitor_func)(void *ctx, uint64_t pgno, unsigned npages, uint64_t parent_pgno,
                                  const EMDB_val *table, int depth, EMDB_page_type_t type,
                                  size_t nentries, size_t payload_bytes, size_t header_bytes,
                                  size_t unused_bytes) EMDB_NOEXCEPT;
 typedef enum EMDB_pgwalk_flags_t { EMDB_PGWALK_DEFAULTS = 0 } EMDB_pgwalk_flags_t;
-/** Visits every page reachable from the transaction's snapshot exactly once. */
+/** Visits every page reachable from the transaction's snapshot exactly once (metas, GC tree, main
+ * tree, then each named table with its sub-trees and large runs). Every page is validated before
+ * it is read: a damaged one is visited as EMDB_page_broken and not followed, and the call then
+ * returns EMDB_CORRUPTED. See docs/api.md "Walking and checking". */
 EMDB_API int emdb_env_pgwalk(EMDB_txn *txn, EMDB_pgvisitor_func *visitor, void *ctx,
                              EMDB_pgwalk_flags_t flags) EMDB_NOEXCEPT;
 
@@ -785,7 +791,10 @@ typedef enum EMDB_chk_flags_t {
   EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2,  /**< metas and GC only */
   EMDB_CHK_SKIP_KV_TRAVERSAL = 4,     /**< pages only, not key order */
   EMDB_CHK_IGNORE_ORDER = 8,          /**< don't check key order */
-  EMDB_CHK_TURN_STEADY = 16           /**< make the selected meta the steady one if it is valid */
+  EMDB_CHK_TURN_STEADY = 16,          /**< after a clean check, make the chosen meta the newest
+                                           steady one (emdb_env_turn_for_recovery: needs an env
+                                           from emdb_env_open_for_recovery, writeable) */
+  EMDB_CHK_PROGRESS = 32              /**< also call the callback for progress (see below) */
 } EMDB_chk_flags_t;
 
 /** Classes of problems found by the checker. */
@@ -832,12 +841,15 @@ typedef struct EMDB_chk_report {
 } EMDB_chk_report;
 
 /** Called once per problem with its class, the page (0 if none), the table (or an EMDB_PGWALK_*
- * sentinel) and a message. A nonzero return stops the check and is returned. */
+ * sentinel) and a message ("[class] page N (owner): what"). A nonzero return stops the check
+ * and is returned. With EMDB_CHK_PROGRESS it is also called about every 16384 pages walked with
+ * problem_class EMDB_CHK_CLASS_COUNT, pgno = pages walked so far, table and message NULL. */
 typedef int(EMDB_chk_problem_func)(void *ctx, EMDB_chk_class_t problem_class, uint64_t pgno,
                                    const EMDB_val *table, const char *message) EMDB_NOEXCEPT;
-/** Checks the database: meta_selector -1 for the current meta, or 0, 1, 2. Returns
- * EMDB_SUCCESS when no problem was found, EMDB_RESULT_TRUE when problems were reported, or an
- * error when the check could not run. */
+/** Checks the database: meta_selector -1 for the current meta, or 0, 1, 2. Runs in its own
+ * read txn (EMDB_TXN_OVERLAPPING if the thread has one), or a write txn with
+ * EMDB_CHK_READWRITE (writers wait). Returns EMDB_SUCCESS when no problem was found,
+ * EMDB_RESULT_TRUE when problems were reported, or an error when the check could not run. */
 EMDB_API int emdb_env_chk(EMDB_env *env, EMDB_chk_flags_t flags, int meta_selector,
                           EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
                           void *ctx) EMDB_NOEXCEPT;
