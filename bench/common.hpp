@@ -42,6 +42,7 @@ struct OpenParams {
   size_t upper_bytes = 1u << 30;    // emdb geometry upper == LMDB mapsize
   size_t now_bytes = 1u << 20;      // emdb geometry now (LMDB grows page by page)
   size_t growth_bytes = 16u << 20;  // emdb growth step
+  long long shrink_bytes = -1;      // emdb shrink threshold (-1: emdb's default, 2 x growth)
 };
 
 /// Size of the database after a workload, measured after the environment is closed.

@@ -44,7 +44,8 @@ class EmdbEngine {
   void open(const std::string &dir, const OpenParams &p) {
     check(emdb_env_create(&env_), "emdb_env_create");
     check(emdb_env_set_geometry(env_, -1, intptr_t(p.now_bytes), intptr_t(p.upper_bytes),
-                                intptr_t(p.growth_bytes), -1, intptr_t(p.page_size)),
+                                intptr_t(p.growth_bytes), intptr_t(p.shrink_bytes),
+                                intptr_t(p.page_size)),
           "emdb_env_set_geometry");
     check(emdb_env_open(env_, dir.c_str(), env_flags(p.mode), 0644), "emdb_env_open");
     EMDB_txn *t = nullptr;

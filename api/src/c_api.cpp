@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -21,6 +23,7 @@
 #include "env/env.hpp"
 #include "os/bootid.hpp"
 #include "txn/pages.hpp"
+#include "txn/space.hpp"
 #include "txn/txn.hpp"
 
 using namespace emdb;
@@ -87,6 +90,7 @@ int GetSlot(Env* env, Txn* t) {
       os::ReaderSlot* s;
       int rc = env->lck.AcquireSlot(&s);
       if (rc != 0) return rc;
+      s->tid.store(uint64_t(pthread_self()), std::memory_order_relaxed);
       t->slot = s;
       t->slot_per_txn = true;
     }
@@ -297,6 +301,11 @@ int emdb_env_open(EMDB_env* env, const char* pathname, EMDB_env_flags_t flags,
       std::lock_guard<std::mutex> g(g_live_mu);
       g_live_envs.insert(env->env_id);
     }
+    // A geometry requested for an existing database goes into its meta (docs/geometry.md).
+    if (r == 0) r = space::PersistOpenGeometry(env);
+    if (r != 0 && env->opened) {
+      EMDB_LOG_ERR("open: storing the requested geometry failed: %d", r);
+    }
     return r;
   });
 }
@@ -343,23 +352,12 @@ int emdb_env_set_geometry(EMDB_env* env, intptr_t size_lower, intptr_t size_now,
   int rc = CheckEnv(env, false);
   if (rc) return rc;
   if (env->opened) {
-    // Applied to the running environment: bounds only (see docs/geometry.md).
-    if (pagesize > 0 && uint32_t(pagesize) != env->psize) return EMDB_EINVAL;
-    uint64_t ps = env->psize;
-    if (size_upper > 0) {
-      uint64_t up = uint64_t(size_upper) / ps;
-      if (up < env->geo.now) {
-        EMDB_LOG_ERR("geometry: upper %lld is below the current size", (long long)size_upper);
-        return EMDB_EINVAL;
-      }
-      if (up * ps > env->map.reserved()) return EMDB_UNABLE_EXTEND_MAPSIZE;
-      env->geo.upper = up;
-    }
-    if (growth_step > 0) env->geo.grow = std::max<uint64_t>(1, uint64_t(growth_step) / ps);
-    if (shrink_threshold >= 0) env->geo.shrink = uint64_t(shrink_threshold) / ps;
-    if (size_lower >= 0) env->geo.lower = std::max<uint64_t>(uint64_t(size_lower) / ps, 16);
-    (void)size_now;
-    return 0;
+    // Applied by a write txn whose meta carries the new geometry (docs/geometry.md).
+    if (env->panic.load()) return EMDB_PANIC;
+    return Guard([&] {
+      return space::SetGeometryLive(env, size_lower, size_now, size_upper, growth_step,
+                                    shrink_threshold, pagesize);
+    });
   }
   if (pagesize != -1 && pagesize != 0) {
     if (pagesize < EMDB_MIN_PAGESIZE || pagesize > EMDB_MAX_PAGESIZE ||
@@ -377,7 +375,10 @@ int emdb_env_set_geometry(EMDB_env* env, intptr_t size_lower, intptr_t size_now,
     EMDB_LOG_ERR("geometry: now %lld > upper %lld", (long long)size_now, (long long)size_upper);
     return EMDB_EINVAL;
   }
-  if (size_upper > 0 && uint64_t(size_upper) > EMDB_MAPSIZE_MAX) return EMDB_TOO_LARGE;
+  if (size_upper > 0 && uint64_t(size_upper) > EMDB_MAPSIZE_MAX) {
+    EMDB_LOG_ERR("geometry: upper %lld is above EMDB_MAPSIZE_MAX", (long long)size_upper);
+    return EMDB_TOO_LARGE;
+  }
   if (size_lower != -1) env->req_lower = size_lower;
   if (size_now != -1) env->req_now = size_now;
   if (size_upper != -1) env->req_upper = size_upper;
@@ -662,7 +663,15 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   }
   uint64_t oldest = const_cast<Env*>(e)->lck.OldestReader(hm.txnid_a);
   info->mi_latter_reader_txnid = oldest;
-  info->mi_self_latter_reader_txnid = oldest;
+  // The oldest snapshot held by a reader of this process (the recent txnid if none).
+  uint64_t self = hm.txnid_a;
+  const uint32_t me = uint32_t(::getpid());
+  for (unsigned i = 0; i < e->lck.max_readers(); i++) {
+    const os::ReaderSlot* s = e->lck.slot(i);
+    uint64_t x = s->txnid.load(std::memory_order_acquire);
+    if (x != 0 && x < self && s->pid.load(std::memory_order_relaxed) == me) self = x;
+  }
+  info->mi_self_latter_reader_txnid = self;
   info->mi_maxreaders = e->lck.max_readers();
   info->mi_numreaders = e->lck.CountReaders();
   info->mi_dxb_pagesize = e->psize;
@@ -913,7 +922,6 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
   int rc = CheckTxn(txn, false, false);
   if (rc) return rc;
   if (info == nullptr) return EMDB_EINVAL;
-  (void)scan_rlt;
   const Env* e = txn->env;
   std::memset(info, 0, sizeof(*info));
   info->txn_id = txn->txnid;
@@ -924,6 +932,17 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
     uint64_t head = e->lck.header()->head_txnid.load();
     info->txn_reader_lag = head > txn->txnid ? head - txn->txnid : 0;
     info->txn_space_used = txn->meta.next_pgno * ps;
+    // What this reader keeps from reuse: the pages the GC lists under newer txnids (needs a
+    // walk of the GC, so only with scan_rlt), as seen from this snapshot's own GC plus what
+    // the file grew by since (pages allocated after the snapshot).
+    if (scan_rlt) {
+      EMDB_gc_info gi;
+      rc = Guard([&] { return space::GcInfo(txn, &gi); });
+      if (rc) return rc;
+      info->txn_space_retired = gi.gi_retained_pages * ps;
+      info->txn_space_leftover =
+          (e->geo.upper > txn->meta.next_pgno ? e->geo.upper - txn->meta.next_pgno : 0) * ps;
+    }
   } else {
     info->txn_space_used = txn->next_pgno * ps;
     info->txn_space_retired = txn->retired.size() * ps;
@@ -932,6 +951,75 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
     info->txn_space_leftover = limit > txn->dirty_bytes ? limit - txn->dirty_bytes : 0;
   }
   return 0;
+}
+
+// ---- space: slow readers, parked transactions, GC information ----
+
+int emdb_env_set_hsr(EMDB_env* env, EMDB_hsr_func* hsr_callback) noexcept {
+  int rc = CheckEnv(env, false);
+  if (rc) return rc;
+  env->hsr = hsr_callback;
+  return 0;
+}
+
+EMDB_hsr_func* emdb_env_get_hsr(const EMDB_env* env) noexcept {
+  if (CheckEnv(env, false) != 0) return nullptr;
+  return env->hsr;
+}
+
+int emdb_txn_straggler(const EMDB_txn* txn, int* percent) noexcept {
+  int rc = CheckTxn(txn, false, false);
+  if (rc) return rc < 0 ? rc : -rc;
+  const Env* e = txn->env;
+  int head, steady;
+  txn::PickMetas(e, &head, &steady);
+  if (head < 0) return EMDB_CORRUPTED;
+  Meta hm = format::DecodeMeta(format::PageData(e->MetaPage(unsigned(head))));
+  if (percent != nullptr) {
+    uint64_t now = std::max<uint64_t>(hm.geo.now, 1);
+    *percent = int((hm.next_pgno * 100 + now / 2) / now);
+  }
+  if (!txn->rdonly()) return -1;
+  uint64_t lag = hm.txnid_a > txn->txnid ? hm.txnid_a - txn->txnid : 0;
+  return lag > uint64_t(INT_MAX) ? INT_MAX : int(lag);
+}
+
+int emdb_txn_park(EMDB_txn* txn, bool autounpark) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  if (!txn->rdonly()) return EMDB_TXN_INVALID;
+  if (txn->flags & (EMDB_TXN_FINISHED | EMDB_TXN_ERROR)) return EMDB_BAD_TXN;
+  if (txn->ousted) return EMDB_OUSTED;
+  if (txn->slot->txnid.load(std::memory_order_acquire) != txn->txnid) return EMDB_MVCC_RETARDED;
+  txn->autounpark = autounpark;
+  if (txn->parked) return 0;
+  txn->slot->flags.fetch_or(space::kSlotParked);
+  txn->parked = true;
+  return 0;
+}
+
+int emdb_txn_unpark(EMDB_txn* txn, bool restart_if_ousted) noexcept {
+  int rc = CheckTxn(txn, false, true);
+  if (rc) return rc;
+  if (!txn->rdonly()) return EMDB_TXN_INVALID;
+  if (txn->flags & (EMDB_TXN_FINISHED | EMDB_TXN_ERROR)) return EMDB_BAD_TXN;
+  if (!txn->parked && !txn->ousted) return 0;
+  rc = Unpark(txn);
+  if (rc == EMDB_OUSTED && restart_if_ousted) {
+    return Guard([&] {
+      txn::ResetRead(txn);
+      int r = txn::BeginRead(txn->env, txn);
+      return r ? r : int(EMDB_RESULT_TRUE);
+    });
+  }
+  return rc;
+}
+
+int emdb_gc_info(const EMDB_txn* txn, EMDB_gc_info* info, size_t bytes) noexcept {
+  int rc = CheckTxn(txn, false, false);
+  if (rc) return rc;
+  if (info == nullptr || bytes < sizeof(EMDB_gc_info)) return EMDB_EINVAL;
+  return Guard([&] { return space::GcInfo(txn, info); });
 }
 
 int emdb_txn_set_userctx(EMDB_txn* txn, void* ctx) noexcept {
@@ -1074,7 +1162,7 @@ int emdb_get(const EMDB_txn* txn, EMDB_dbi dbi, const EMDB_val* key, EMDB_val* d
   }
   data->iov_base = const_cast<uint8_t*>(d.data);
   data->iov_len = d.size;
-  return 0;
+  return ReadDone(t, 0);
 }
 
 int emdb_get_ex(const EMDB_txn* txn, EMDB_dbi dbi, EMDB_val* key, EMDB_val* data,
@@ -1430,7 +1518,11 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
             !e->panic.load(std::memory_order_relaxed) && e->dbis[cursor->dbi].used &&
             ((e->flags & EMDB_NOSTICKYTHREADS) || pthread_equal(t->owner, pthread_self())))) {
       int rc = cur::StepFast(cursor, key, data, opv == EMDB_NEXT);
-      if (EMDB_LIKELY(rc != cur::kSlowPath)) return rc;
+      if (EMDB_LIKELY(rc != cur::kSlowPath)) {
+        if (t->rdonly() && (t->parked || t->ousted))
+          return CheckTxn(static_cast<const EMDB_txn*>(t));
+        return ReadDone(t, rc);
+      }
     }
   }
   if (opv < 0 || opv > int(EMDB_SET_UPPERBOUND)) return EMDB_EINVAL;
@@ -1465,7 +1557,7 @@ int emdb_cursor_get(EMDB_cursor* cursor, EMDB_val* key, EMDB_val* data,
       return EMDB_NOTFOUND;
     }
   }
-  return Guard([&] { return cur::Get(cursor, key, data, op); });
+  return Guard([&] { return ReadDone(cursor->txn, cur::Get(cursor, key, data, op)); });
 }
 
 int emdb_cursor_put(EMDB_cursor* cursor, const EMDB_val* key, EMDB_val* data,

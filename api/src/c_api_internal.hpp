@@ -12,6 +12,7 @@
 
 #include "btree/cursor.hpp"
 #include "core/internal.hpp"
+#include "txn/space.hpp"
 #include "txn/txn.hpp"
 
 struct EMDB_env : emdb::Env {};
@@ -48,6 +49,28 @@ inline int CheckEnv(const EMDB_env* env, bool need_open = true) {
   return 0;
 }
 
+// Unparks a parked read txn (emdb_txn_park). EMDB_OUSTED if the writer took its snapshot
+// (engine/txn/space.hpp S5).
+inline int Unpark(EMDB_txn* txn) {
+  if (txn->ousted) return EMDB_OUSTED;
+  if (!txn->parked) return 0;
+  uint32_t f = txn->slot->flags.load(std::memory_order_acquire);
+  while (f & space::kSlotParked) {
+    if (txn->slot->flags.compare_exchange_weak(f, f & ~space::kSlotParked)) {
+      txn->parked = false;
+      return 0;
+    }
+  }
+  txn->ousted = true;  // kSlotOusted: the writer won the race
+  return EMDB_OUSTED;
+}
+
+inline int AutoUnpark(EMDB_txn* txn) {
+  if (txn->ousted) return EMDB_OUSTED;
+  if (!txn->autounpark) return EMDB_BAD_TXN;  // parked: unpark it first
+  return Unpark(txn);
+}
+
 inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked = false) {
   if (txn == nullptr) return EMDB_EINVAL;
   if (txn->signature != kTxnSignature) return EMDB_EBADSIGN;
@@ -62,7 +85,27 @@ inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked 
     return EMDB_THREAD_MISMATCH;
   }
   if (write && txn->rdonly()) return EMDB_EACCESS;
+  if (!allow_blocked && txn->rdonly() && txn->slot != nullptr) {
+    if (EMDB_UNLIKELY(txn->parked || txn->ousted)) {
+      int rc = AutoUnpark(const_cast<EMDB_txn*>(txn));
+      if (rc) return rc;
+    }
+    // The writer cleared our slot (OOM-kick): the snapshot's pages may be reused.
+    if (EMDB_UNLIKELY(txn->slot->txnid.load(std::memory_order_acquire) != txn->txnid)) {
+      return EMDB_MVCC_RETARDED;
+    }
+  }
   return 0;
+}
+
+// After a read: if the writer kicked this reader meanwhile, what was read may come from reused
+// pages, so it is not returned (engine/txn/space.hpp S5).
+inline int ReadDone(const Txn* txn, int rc) {
+  if (txn->rdonly() && txn->slot != nullptr && (rc == 0 || rc == EMDB_NOTFOUND) &&
+      EMDB_UNLIKELY(txn->slot->txnid.load(std::memory_order_acquire) != txn->txnid)) {
+    return EMDB_MVCC_RETARDED;
+  }
+  return rc;
 }
 
 inline int CheckDbi(EMDB_txn* txn, EMDB_dbi dbi) {

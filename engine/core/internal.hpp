@@ -209,6 +209,7 @@ struct Env {
            opt_prefer_waf = 0, opt_subpage_limit = 65535, opt_subpage_room_threshold = 0,
            opt_subpage_reserve_prereq = 0, opt_subpage_reserve_limit = 0;
   void* userctx = nullptr;
+  EMDB_hsr_func* hsr = nullptr;  // handle-slow-readers callback (emdb_env_set_hsr)
 
   std::mutex dbi_mu;
   std::unique_ptr<DbiInfo[]> dbis;  // max_dbs + kCoreDbs entries, fixed after open
@@ -265,13 +266,22 @@ struct Txn {
   // ---- write transactions ----
   DirtyTable dirty;
   std::vector<pgno_t> loose;      // free now (allocated and freed within this txn)
-  std::vector<pgno_t> reclaimed;  // taken from GC records, sorted ascending
+  std::vector<pgno_t> reclaimed;  // taken from GC records, sorted descending (lowest at back)
   std::vector<pgno_t> retired;    // committed pages freed by this txn
   pgno_t next_pgno = 0;
   txnid_t gc_limit = 0;  // GC records with key <= gc_limit may be reclaimed
   bool gc_busy = false;  // the GC tree is being modified: no pulls
   bool canary_set = false;
   bool steady_tried = false;  // SAFE_NOSYNC: made a steady point to free space once
+  bool geo_changed = false;   // emdb_env_set_geometry inside this txn: commit writes the meta
+  uint64_t gc_pulled = 0;     // GC records pulled by this txn (emdb_txn_info, tests)
+  uint64_t shrink_to = 0;     // emdb_env_set_geometry asked for a smaller `now` (pages)
+  bool coalesced = false;     // space::Coalesce ran in this txn
+
+  // ---- read transactions (space management) ----
+  bool parked = false;      // emdb_txn_park: the writer may oust it
+  bool autounpark = false;  // the next read call unparks it
+  bool ousted = false;      // the writer ousted it while parked
   uint64_t dirty_bytes = 0;
   std::vector<EMDB_dbi> created_dbis;
   // Tables renamed by this txn, with their previous names, in order (undone on abort).

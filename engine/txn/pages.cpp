@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include "base/log.hpp"
 #include "btree/tree.hpp"
+#include "txn/space.hpp"
 #include "txn/txn.hpp"
 
 namespace emdb::pages {
@@ -96,7 +98,7 @@ Status EnsureFileSize(Txn* t, pgno_t pages) {
              (unsigned long long)env->geo.upper);
     return EMDB_MAP_FULL;
   }
-  uint64_t grow = env->geo.grow ? env->geo.grow : 1;
+  uint64_t grow = space::GrowthUnit(env);
   uint64_t now = (pages + grow - 1) / grow * grow;
   if (now > env->geo.upper) now = env->geo.upper;
   EMDB_TRY(env->file->Truncate(now * env->psize));
@@ -106,56 +108,173 @@ Status EnsureFileSize(Txn* t, pgno_t pages) {
   return 0;
 }
 
-Status PullGc(Txn* t, bool* got) {
-  *got = false;
-  if (t->gc_busy || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
-  Cursor gc;
-  bt::CursorInit(&gc, t, kGcDbi);
-  // Newest first: the last record whose txnid is <= gc_limit.
+static uint32_t GcKeyChunk(const uint8_t* k) {
+  uint32_t c;
+  std::memcpy(&c, k + 8, 4);
+  return __builtin_bswap32(c);
+}
+
+// Finds the newest GC record whose txnid is <= gc_limit; the cursor is left on it.
+static Status SeekNewestGc(Txn* t, Cursor* gc, Slice* k, Slice* v, bool* found) {
+  *found = false;
+  if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  bt::CursorInit(gc, t, kGcDbi);
   uint64_t limit = t->gc_limit;
   uint8_t seek[kGcKeySize];
   GcKey(seek, limit + 1, 0);
   bool exact = false;
-  Status rc = bt::Seek(&gc, Slice(seek, kGcKeySize), &exact);
+  Status rc = bt::Seek(gc, Slice(seek, kGcKeySize), &exact);
   if (rc == EMDB_NOTFOUND) {
-    rc = bt::Last(&gc);
+    rc = bt::Last(gc);
   } else if (rc == 0) {
-    rc = bt::Prev(&gc);
+    rc = bt::Prev(gc);
   }
   if (rc == EMDB_NOTFOUND) return 0;
   EMDB_TRY(rc);
+  EMDB_TRY(bt::Current(gc, k, v, nullptr));
+  if (k->size != kGcKeySize || v->size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
+  if (GcKeyTxnid(k->data) > limit) return 0;
+  uint32_t count = Load32(v->data);
+  if (sizeof(GcRecordHeader) + size_t(count) * 8 > v->size) return EMDB_CORRUPTED;
+  *found = true;
+  return 0;
+}
+
+static Status TakeCurrent(Txn* t, Cursor* cur, Slice v, bool* got);
+
+Status PullGc(Txn* t, bool* got) { return PullGcChunk(t, GcPick::kNewest, got); }
+
+Status PullGcChunk(Txn* t, GcPick pick, bool* got) {
+  *got = false;
+  if (t->gc_busy) return 0;
+  Cursor gc;
+  Slice k, v;
+  bool found = false;
+  if (pick == GcPick::kOldest) {
+    if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+    bt::CursorInit(&gc, t, kGcDbi);
+    Status rc = bt::First(&gc);
+    if (rc == EMDB_NOTFOUND) return 0;
+    EMDB_TRY(rc);
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+    if (GcKeyTxnid(k.data) > t->gc_limit) return 0;
+  } else {
+    EMDB_TRY(SeekNewestGc(t, &gc, &k, &v, &found));
+    if (!found) return 0;
+  }
+  if (pick == GcPick::kNewest && GcKeyChunk(k.data) != 0) {
+    // Newest txnid first (LIFO), but within its record the lowest pages first: chunks are
+    // slices of one ascending list, so chunk 0 keeps the allocation low in the file and leaves
+    // the high end to refund and shrink.
+    uint8_t first[kGcKeySize];
+    GcKey(first, GcKeyTxnid(k.data), 0);
+    bool exact = false;
+    EMDB_TRY(bt::Seek(&gc, Slice(first, kGcKeySize), &exact));
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+  }
+  return TakeCurrent(t, &gc, v, got);
+}
+
+Status PullGcKey(Txn* t, const uint8_t* key, bool* got) {
+  *got = false;
+  if (t->gc_busy || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  if (GcKeyTxnid(key) > t->gc_limit) return 0;
+  Cursor gc;
+  bt::CursorInit(&gc, t, kGcDbi);
+  bool exact = false;
+  Status rc = bt::Seek(&gc, Slice(key, kGcKeySize), &exact);
+  if (rc == EMDB_NOTFOUND || (rc == 0 && !exact)) return 0;
+  EMDB_TRY(rc);
   Slice k, v;
   EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
-  if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
-  if (GcKeyTxnid(k.data) > limit) return 0;
+  if (v.size < sizeof(GcRecordHeader) ||
+      sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+    return EMDB_CORRUPTED;
+  }
+  return TakeCurrent(t, &gc, v, got);
+}
+
+Status NewestGcChunks(Txn* t, unsigned limit, std::vector<GcChunkRef>* out) {
+  out->clear();
+  if (t->gc_busy) return 0;
+  Cursor gc;
+  Slice k, v;
+  bool found = false;
+  EMDB_TRY(SeekNewestGc(t, &gc, &k, &v, &found));
+  while (found && out->size() < limit) {
+    GcChunkRef r;
+    std::memcpy(r.key, k.data, kGcKeySize);
+    uint32_t count = Load32(v.data);
+    r.max_pgno = count ? Load64(v.data + sizeof(GcRecordHeader) + size_t(count - 1) * 8) : 0;
+    out->push_back(r);
+    Status rc = bt::Prev(&gc);
+    if (rc == EMDB_NOTFOUND) break;
+    EMDB_TRY(rc);
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader) ||
+        sizeof(GcRecordHeader) + size_t(Load32(v.data)) * 8 > v.size) {
+      return EMDB_CORRUPTED;
+    }
+  }
+  return 0;
+}
+
+// Moves the record under the cursor into t->reclaimed and deletes it from the GC.
+static Status TakeCurrent(Txn* t, Cursor* cur, Slice v, bool* got) {
+  Cursor& gc = *cur;
   uint32_t count = Load32(v.data);
-  if (sizeof(GcRecordHeader) + size_t(count) * 8 > v.size) return EMDB_CORRUPTED;
+  // t->reclaimed is sorted descending (the lowest page is at the back, taken first); the
+  // record is ascending, so it is appended reversed and the two sorted ranges are merged:
+  // O(reclaimed + count), and the chunk bound keeps count small (no quadratic merge).
   size_t old = t->reclaimed.size();
   t->reclaimed.resize(old + count);
-  if (count != 0) {
-    std::memcpy(t->reclaimed.data() + old, v.data + sizeof(GcRecordHeader), size_t(count) * 8);
+  for (uint32_t i = 0; i < count; i++) {
+    pgno_t pg = Load64(v.data + sizeof(GcRecordHeader) + size_t(count - 1 - i) * 8);
+    if (pg < kNumMetas || pg >= t->next_pgno) return EMDB_CORRUPTED;
+    t->reclaimed[old + i] = pg;
   }
-  for (size_t i = old; i < t->reclaimed.size(); i++) {
-    if (t->reclaimed[i] < kNumMetas || t->reclaimed[i] >= t->next_pgno) return EMDB_CORRUPTED;
-  }
-  std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + old, t->reclaimed.end());
+  std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + long(old), t->reclaimed.end(),
+                     std::greater<pgno_t>());
   t->gc_busy = true;
-  rc = bt::TouchPath(&gc);
+  Status rc = bt::TouchPath(&gc);
   if (rc == 0) rc = bt::Delete(&gc);
   t->gc_busy = false;
   EMDB_TRY(rc);
   t->dbs[kGcDbi].state |= kDbDirty;
   t->dbs[kGcDbi].mod++;
+  t->gc_pulled++;
   *got = true;
   return 0;
 }
 
-static bool TakeRun(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
+// A run of n consecutive page numbers in an ascending list (loose pages, sorted first).
+static bool TakeRunAsc(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
   if (list.size() < n) return false;
-  // Newest-first bias: search from the high end.
-  for (size_t i = list.size() - n + 1; i-- > 0;) {
+  for (size_t i = 0; i + n <= list.size(); i++) {
     if (list[i + n - 1] == list[i] + n - 1) {
       *out = list[i];
+      list.erase(list.begin() + long(i), list.begin() + long(i + n));
+      return true;
+    }
+  }
+  return false;
+}
+
+// A run of n consecutive page numbers in the descending reclaimed list; the lowest run wins,
+// so the high end of the file is left free for refund and shrink.
+static bool TakeRunDesc(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
+  if (list.size() < n) return false;
+  for (size_t i = list.size() - n + 1; i-- > 0;) {
+    if (list[i] == list[i + n - 1] + n - 1) {
+      *out = list[i + n - 1];
       list.erase(list.begin() + long(i), list.begin() + long(i + n));
       return true;
     }
@@ -167,54 +286,74 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
   Env* env = t->env;
   pgno_t pg = kInvalidPgno;
   bool from_loose = false;
-  if (n == 1) {
-    for (;;) {
-      if (!t->loose.empty()) {
-        pg = t->loose.back();
-        t->loose.pop_back();
-        from_loose = true;
-        break;
-      }
-      if (!t->reclaimed.empty()) {
-        pg = t->reclaimed.back();
-        t->reclaimed.pop_back();
-        break;
-      }
-      bool got = false;
-      EMDB_TRY(PullGc(t, &got));
-      if (!got) break;
-    }
-  } else {
-    std::sort(t->loose.begin(), t->loose.end());
-    from_loose = TakeRun(t->loose, n, &pg);
-    if (!from_loose) {
+  for (;;) {
+    if (n == 1) {
       for (;;) {
-        if (TakeRun(t->reclaimed, n, &pg)) break;
+        if (!t->loose.empty()) {
+          pg = t->loose.back();
+          t->loose.pop_back();
+          from_loose = true;
+          break;
+        }
+        if (!t->reclaimed.empty()) {
+          pg = t->reclaimed.back();  // the lowest reclaimed page
+          t->reclaimed.pop_back();
+          break;
+        }
+        EMDB_TRY(space::Coalesce(t));
+        if (!t->reclaimed.empty()) continue;
         bool got = false;
         EMDB_TRY(PullGc(t, &got));
         if (!got) break;
       }
+    } else {
+      EMDB_TRY(space::Coalesce(t));
+      std::sort(t->loose.begin(), t->loose.end());
+      from_loose = TakeRunAsc(t->loose, n, &pg);
+      if (!from_loose) {
+        for (;;) {
+          if (TakeRunDesc(t->reclaimed, n, &pg)) break;
+          // EMDB_opt_rp_augment_limit: stop gathering GC records in search of a run once the
+          // reclaimed list is this long, and take the run from the end of the file instead
+          // (unless the file cannot grow: then keep looking).
+          if (t->reclaimed.size() >= env->opt_rp_augment_limit &&
+              t->next_pgno + n <= env->geo.upper) {
+            break;
+          }
+          bool got = false;
+          EMDB_TRY(PullGc(t, &got));
+          if (!got) break;
+        }
+      }
     }
-  }
-  // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
-  // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
-  // of taking new pages, in two cases: before growing the file (as libmdbx does; a little before
-  // the tail is used up, so that saving the GC at commit — when nothing can be reclaimed — finds
-  // room), and once the unflushed volume reaches a growth step (so the pool freed between two
-  // steady points stays about a growth step, and the file does not creep up a step at a time).
-  const uint64_t gc_reserve = std::min<uint64_t>(32, env->geo.grow / 2 + 1);
-  const uint64_t step_bytes = std::max<uint64_t>(env->geo.grow, 16) * env->psize;
-  if (pg == kInvalidPgno && !t->steady_tried && !t->gc_busy &&
-      (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
-      (t->next_pgno + n + gc_reserve > env->geo.now ||
-       env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
-    t->steady_tried = true;
-    uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
-    if (oldest > t->gc_limit) {
-      EMDB_TRY(txn::SteadyHead(env));
-      t->gc_limit = oldest;
-      return AllocImpl(t, n, out, zero);
+    if (pg != kInvalidPgno || t->gc_busy) break;
+    // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
+    // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
+    // of taking new pages, in two cases: before growing the file (as libmdbx does; a little
+    // before the tail is used up, so that saving the GC at commit — when nothing can be
+    // reclaimed — finds room), and once the unflushed volume reaches a growth step (so the pool
+    // freed between two steady points stays about a growth step, and the file does not creep up
+    // a step at a time).
+    const uint64_t gc_reserve = std::min<uint64_t>(32, env->geo.grow / 2 + 1);
+    const uint64_t step_bytes = std::max<uint64_t>(env->geo.grow, 16) * env->psize;
+    if (!t->steady_tried && (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
+        (t->next_pgno + n + gc_reserve > env->geo.now ||
+         env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
+      t->steady_tried = true;
+      uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
+      if (oldest > t->gc_limit) {
+        EMDB_TRY(txn::SteadyHead(env));
+        t->gc_limit = oldest;
+        continue;
+      }
     }
+    if (t->next_pgno + n > env->geo.upper) {
+      // The file cannot grow: laggard readers may pin reclaimable pages (OOM-kick, HSR).
+      bool again = false;
+      EMDB_TRY(space::KickLaggards(t, n, &again));
+      if (again) continue;
+    }
+    break;
   }
   if (pg == kInvalidPgno) {
     if (t->next_pgno + n > kMaxPgno) return EMDB_MAP_FULL;
@@ -297,6 +436,22 @@ void Free(Txn* t, pgno_t pgno, unsigned n) {
       t->dirty_bytes -= size_t(n) * t->env->psize;
     }
     for (unsigned i = 0; i < n; i++) t->loose.push_back(pgno + i);
+    // EMDB_opt_loose_limit: at most that many loose pages stay in the hot LIFO list; the
+    // older ones join the sorted reclaimed list, where they coalesce into runs and can be
+    // refunded to the end of the file. Done in batches so the merge cost is amortized.
+    // Not in a nested txn: its loose pages may still be live in an ancestor, and with WRITEMAP
+    // only the loose list marks them as not to be built in place (AllocImpl).
+    size_t limit = t->env->opt_loose_limit;
+    if (t->parent == nullptr && t->loose.size() > 2 * limit + 16) {
+      size_t move = t->loose.size() - limit;
+      std::vector<pgno_t> older(t->loose.begin(), t->loose.begin() + long(move));
+      t->loose.erase(t->loose.begin(), t->loose.begin() + long(move));
+      std::sort(older.begin(), older.end(), std::greater<pgno_t>());
+      size_t old = t->reclaimed.size();
+      t->reclaimed.insert(t->reclaimed.end(), older.begin(), older.end());
+      std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + long(old), t->reclaimed.end(),
+                         std::greater<pgno_t>());
+    }
   } else {
     for (unsigned i = 0; i < n; i++) t->retired.push_back(pgno + i);
   }

@@ -10,9 +10,13 @@
 //      one is retired), the same number for a page dirty in an ancestor.
 //  P3. Free() of a page allocated by this top-level txn makes it loose (reusable now);
 //      of a committed page, retires it (reusable once no snapshot can reach it).
-//  P4. Alloc() takes loose pages, then reclaimed ones (newest GC records first), then pulls
-//      GC records whose txnid <= gc_limit, then extends the file (up to the geometry's upper).
+//  P4. Alloc() takes loose pages, then reclaimed ones (lowest page number first; the list is
+//      kept sorted descending), then pulls GC records whose txnid <= gc_limit, newest first
+//      (LIFO), then — SAFE_NOSYNC — makes a steady point once, then — at upper — asks laggard
+//      readers to go (space::KickLaggards), then extends the file (up to the geometry's upper).
 #pragma once
+
+#include <vector>
 
 #include "core/internal.hpp"
 
@@ -45,7 +49,20 @@ void ReleaseBuffer(Env* env, Page* p);
 Page* NewBuffer(Env* env, unsigned n);
 // Grows the file so that `pages` pages exist (EMDB_MAP_FULL past upper).
 [[nodiscard]] Status EnsureFileSize(Txn* t, pgno_t pages);
-// Takes the newest eligible GC record into txn->reclaimed. false: none eligible.
+// Takes the newest eligible GC record into txn->reclaimed (the first chunk of the newest
+// eligible txnid: LIFO by txnid, lowest pages first within it). false: none eligible.
 [[nodiscard]] Status PullGc(Txn* t, bool* got);
+// Which GC chunk to take: kNewest as PullGc; kOldest the first record if eligible (incremental
+// coalescing, space.cpp).
+enum class GcPick { kNewest, kOldest };
+[[nodiscard]] Status PullGcChunk(Txn* t, GcPick pick, bool* got);
+// Takes the chunk with this GC key (if it exists and is eligible).
+[[nodiscard]] Status PullGcKey(Txn* t, const uint8_t* key, bool* got);
+// The newest `limit` eligible chunks, newest first, with their largest page numbers.
+struct GcChunkRef {
+  uint8_t key[format::kGcKeySize];
+  pgno_t max_pgno;
+};
+[[nodiscard]] Status NewestGcChunks(Txn* t, unsigned limit, std::vector<GcChunkRef>* out);
 
 }  // namespace emdb::pages

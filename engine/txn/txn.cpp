@@ -18,6 +18,7 @@
 #include "os/bootid.hpp"
 #include "txn/audit.hpp"
 #include "txn/pages.hpp"
+#include "txn/space.hpp"
 
 namespace emdb::txn {
 
@@ -180,13 +181,16 @@ Status BeginRead(Env* env, Txn* t) {
       if (!ReadMeta(env, unsigned(head), &t->meta)) continue;
       h = t->meta.txnid_a;
     }
+    // snapshot_pages first: a writer that sees the txnid also sees the pages (space.hpp S4).
+    t->slot->flags.store(0, std::memory_order_relaxed);
+    t->slot->snapshot_pages.store(t->meta.next_pgno, std::memory_order_release);
     t->slot->txnid.store(h, std::memory_order_seq_cst);
-    t->slot->snapshot_pages.store(t->meta.next_pgno, std::memory_order_relaxed);
     uint64_t again = lck.header()->head_txnid.load(std::memory_order_seq_cst);
     if (again == h || (!found && again < h)) break;
     if (attempt > 1000) return EMDB_PROBLEM;
   }
   t->txnid = t->meta.txnid_a;
+  t->parked = t->autounpark = t->ousted = false;
   if (same) {
     t->flags = (t->flags & ~unsigned(EMDB_TXN_FINISHED | EMDB_TXN_ERROR));
     return 0;
@@ -252,9 +256,14 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->meta = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
   uint64_t steady_txnid = steady >= 0 ? Load64(PageData(env->MetaPage(unsigned(steady)))) : 0;
   env->lck.header()->head_txnid.store(t->meta.txnid_a, std::memory_order_release);
-  // Another process may have grown the file (its commits record the size in the meta).
+  // Every process follows the geometry of the newest meta (space.hpp S1): another process may
+  // have grown or shrunk the file, or changed the geometry.
   Status rc = 0;
-  if (t->meta.geo.now > env->geo.now) env->geo.now = t->meta.geo.now;
+  space::AdoptGeometry(env, t->meta.geo);
+  t->geo_changed = false;
+  t->coalesced = false;
+  t->shrink_to = 0;
+  t->gc_pulled = 0;
   if (size_t(env->geo.now * env->psize) > env->map.mapped()) {
     rc = env->map.Extend(env->file->fd(), size_t(env->geo.now * env->psize),
                          (env->flags & EMDB_WRITEMAP) != 0);
@@ -422,87 +431,6 @@ static Status SaveTableRecords(Txn* t) {
   return 0;
 }
 
-static void Merged(const Txn* t, std::vector<pgno_t>* out) {
-  out->clear();
-  out->reserve(t->retired.size() + t->loose.size() + t->reclaimed.size());
-  out->insert(out->end(), t->retired.begin(), t->retired.end());
-  out->insert(out->end(), t->loose.begin(), t->loose.end());
-  out->insert(out->end(), t->reclaimed.begin(), t->reclaimed.end());
-  std::sort(out->begin(), out->end());
-}
-
-// Step 2 of the commit protocol.
-// Page numbers a GC record holds at most: its value stays inline in a leaf node.
-static size_t GcChunkCapacity(const Env* env) {
-  return (env->NodeMax() - kNodeHeaderSize - kGcKeySize - sizeof(GcRecordHeader)) / 8;
-}
-
-// Step 2 of the commit protocol: the retired, loose and unused reclaimed pages go into
-// records (txnid, 0), (txnid, 1), ... Reserving records allocates and retires pages, so the
-// list is recomputed until it fits the reserved chunks; then the chunks are filled in place.
-static Status SaveGc(Txn* t) {
-  if (t->retired.empty() && t->loose.empty() && t->reclaimed.empty()) return 0;
-  t->gc_busy = true;
-  const size_t cap = GcChunkCapacity(t->env);
-  std::vector<pgno_t> list;
-  std::vector<size_t> caps;  // capacity of each reserved chunk (full chunks, then a tail)
-  size_t total = 0;
-  Status rc = EMDB_PROBLEM;
-  uint8_t key[kGcKeySize];
-  // Only the count matters while chunks are reserved; the list is sorted once, to fill them.
-  auto pending = [t] { return t->retired.size() + t->loose.size() + t->reclaimed.size(); };
-  for (int iter = 0; iter < 100; iter++) {
-    while (total < pending()) {
-      // A little slack in the tail chunk absorbs the pages that reserving it retires.
-      size_t n = std::min(cap, pending() - total + 4);
-      Cursor c;
-      bt::CursorInit(&c, t, kGcDbi);
-      GcKey(key, t->txnid, uint32_t(caps.size()));
-      EMDB_val k{key, kGcKeySize};
-      EMDB_val v{nullptr, sizeof(GcRecordHeader) + n * sizeof(pgno_t)};
-      rc = cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE);
-      if (rc != 0) break;
-      caps.push_back(n);
-      total += n;
-    }
-    if (rc != 0 && total < pending()) break;
-    if (pending() > total) continue;
-    Merged(t, &list);
-    // Fill the chunks in place (their leaves are dirty in this txn).
-    rc = 0;
-    size_t at = 0;
-    for (size_t ch = 0; ch < caps.size() && rc == 0; ch++) {
-      Cursor c;
-      bt::CursorInit(&c, t, kGcDbi);
-      GcKey(key, t->txnid, uint32_t(ch));
-      bool exact = false;
-      rc = bt::Seek(&c, Slice(key, kGcKeySize), &exact);
-      if (rc == 0 && !exact) rc = EMDB_PROBLEM;
-      Slice kk, vv;
-      if (rc == 0) rc = bt::Current(&c, &kk, &vv, nullptr);
-      if (rc == 0 && vv.size != sizeof(GcRecordHeader) + caps[ch] * sizeof(pgno_t)) {
-        rc = EMDB_PROBLEM;
-      }
-      if (rc != 0) break;
-      uint8_t* dst = const_cast<uint8_t*>(vv.data);
-      size_t n = std::min(caps[ch], list.size() - at);
-      GcRecordHeader h{uint32_t(n), 0};
-      std::memcpy(dst, &h, sizeof(h));
-      if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
-      std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (caps[ch] - n) * sizeof(pgno_t));
-      at += n;
-    }
-    if (rc != 0) break;
-    t->retired.clear();
-    t->loose.clear();
-    t->reclaimed.clear();
-    t->gc_busy = false;
-    return 0;
-  }
-  t->gc_busy = false;
-  return rc != 0 ? rc : EMDB_PROBLEM;
-}
-
 static Status WritePages(Txn* t) {
   Env* env = t->env;
   size_t ps = env->psize;
@@ -627,7 +555,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     return 0;
   }
   if (t->parent != nullptr) return CommitNested(t);
-  if (!(t->flags & EMDB_TXN_DIRTY) && !t->canary_set) {
+  if (!(t->flags & EMDB_TXN_DIRTY) && !t->canary_set && !t->geo_changed) {
     Abort(t);
     return 0;
   }
@@ -637,7 +565,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     if (rc != 0)
       EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
   }
-  if (rc == 0) rc = SaveGc(t);
+  if (rc == 0) rc = space::SaveGc(t);
   if (rc == 0 && AuditEnabled()) {
     rc = Audit(t, {});
     if (rc != 0)
@@ -684,6 +612,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   os::BootId boot = os::CurrentBootId();
   m.bootid[0] = boot.x;
   m.bootid[1] = boot.y;
+  m.geo.now = space::PlanShrink(t, m.next_pgno, !weak && meta_sync);
   m.sign = weak ? kSignWeak : MetaChecksum(m);
   int head, steady;
   uint64_t txnids[kNumMetas];
@@ -738,6 +667,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
       env->panic.store(true);
     }
   }
+  space::ApplyShrink(t, m.geo.now);
   // Commit succeeded: release.
   UnbindCursors(t);
   ReleaseDirty(t);

@@ -3,8 +3,9 @@
 //
 // Commit protocol of a top-level write txn (failpoints named for the durability tests):
 //   1. write the records of changed named tables into the main tree
-//   2. save the GC: one record under this txnid holding every page retired by the txn plus
-//      the reclaimed and loose pages it did not use (a loop, since saving allocates)
+//   2. save the GC (space::SaveGc): refund free pages at the end of the file, then records
+//      under this txnid for the pages retired by the txn, and under the newest eligible txnid
+//      for the reclaimed and loose pages it did not use (a loop, since saving allocates)
 //   3. write the dirty pages sorted by page number, coalesced (pwritev) — or memcpy into the
 //      writable map with EMDB_WRITEMAP                                   [commit.before_data_sync]
 //   4. flush data (SYNC_DURABLE, NOMETASYNC)                            [commit.before_meta_write]

@@ -634,18 +634,23 @@ EMDB_API int emdb_preopen_snapinfo(const char *pathname, EMDB_envinfo *info,
 /** The handle-slow-readers (OOM-kick) callback. It is called by the writer when a laggard reader
  * (pid, tid, snapshot txnid `laggard`, `gap` commits behind) pins `space` bytes the writer needs.
  * `retry` counts the calls for this allocation (0 first; -1 when the lag was resolved).
- * Returns: <= -2 error (allocation fails), -1 let the file grow or fail with EMDB_MAP_FULL,
- * 0 the reader finished or was waited for (rescan), 1 the reader's transaction was aborted
- * (its slot is cleared), >= 2 the reader's process was killed (the slot is reset). */
+ * Returns: <= -2 error (the reader is left alone; the allocation fails with EMDB_MAP_FULL),
+ * -1 accept EMDB_MAP_FULL, 0 the reader finished or was waited for (rescan; when the loop ends a
+ * last call has a negative `retry`), 1 the reader's transaction was aborted (its slot is cleared,
+ * its next call returns EMDB_MVCC_RETARDED), >= 2 the reader's process was killed (the slot is
+ * reset). Parked readers are ousted without a call. Called only at the geometry's upper bound,
+ * after the slots of dead processes were cleared. See docs/geometry.md. */
 typedef int(EMDB_hsr_func)(const EMDB_env *env, const EMDB_txn *txn, emdb_pid_t pid, emdb_tid_t tid,
                            uint64_t laggard, unsigned gap, size_t space, int retry) EMDB_NOEXCEPT;
 EMDB_API int emdb_env_set_hsr(EMDB_env *env, EMDB_hsr_func *hsr_callback) EMDB_NOEXCEPT;
 EMDB_API EMDB_hsr_func *emdb_env_get_hsr(const EMDB_env *env) EMDB_NOEXCEPT;
 /** How many commits a read txn is behind the newest (returned) and, in *percent, how much of the
- * file its snapshot pins. -1 for a write txn, or an error (negative EMDB_ code). */
+ * file the newest snapshot uses (next_pgno / file size, as libmdbx). -1 for a write txn, or an
+ * error (negative EMDB_ code, e.g. EMDB_MVCC_RETARDED for a kicked reader). */
 EMDB_API int emdb_txn_straggler(const EMDB_txn *txn, int *percent) EMDB_NOEXCEPT;
 /** Parks a read txn: its snapshot stays, but the writer may oust it when space is needed.
- * With autounpark, the next read call unparks it by itself. */
+ * With autounpark, the next read call unparks it by itself; without, read calls return
+ * EMDB_BAD_TXN until emdb_txn_unpark. EMDB_TXN_INVALID for a write txn. */
 EMDB_API int emdb_txn_park(EMDB_txn *txn, bool autounpark) EMDB_NOEXCEPT;
 /** Unparks; if the txn was ousted returns EMDB_OUSTED, or with restart_if_ousted renews it on the
  * newest snapshot and returns EMDB_RESULT_TRUE. */

@@ -1,0 +1,657 @@
+// engine/txn/space.cpp — see space.hpp.
+#include "txn/space.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+#include "base/log.hpp"
+#include "btree/cursor.hpp"
+#include "btree/tree.hpp"
+#include "txn/pages.hpp"
+#include "txn/txn.hpp"
+
+namespace emdb::space {
+
+using namespace format;
+
+namespace {
+
+// The smallest file a database can have, in pages (three metas and room for the roots).
+constexpr uint64_t kMinPages = 16;
+
+uint64_t SteadyTxnid(Env* env) {
+  int head, steady;
+  uint64_t txnids[kNumMetas];
+  txn::PickMetasLocked(env, &head, &steady, txnids);
+  return steady >= 0 ? txnids[steady] : 0;
+}
+
+uint64_t SteadyNextPgno(Env* env) {
+  int head, steady;
+  uint64_t txnids[kNumMetas];
+  txn::PickMetasLocked(env, &head, &steady, txnids);
+  if (steady < 0) return 0;
+  return DecodeMeta(PageData(env->MetaPage(unsigned(steady)))).next_pgno;
+}
+
+uint64_t RoundUp(uint64_t v, uint64_t unit) { return (v + unit - 1) / unit * unit; }
+
+}  // namespace
+
+uint64_t OsUnit(const Env* env) {
+  uint64_t os = os::SystemPageSize();
+  return os > env->psize ? os / env->psize : 1;
+}
+
+uint64_t GrowthUnit(const Env* env) {
+  return RoundUp(std::max<uint64_t>(env->geo.grow, 1), OsUnit(env));
+}
+
+void AdoptGeometry(Env* env, const Geometry& g) {
+  uint64_t reserved = env->map.reserved() / env->psize;
+  env->geo = g;
+  if (env->geo.upper > reserved) {
+    // Another process raised upper past this process's reservation: this process can use only
+    // what it reserved at open (the mapping never moves).
+    env->geo.upper = std::max<uint64_t>(reserved, g.now);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refund and the GC save of a commit
+
+void Refund(Txn* t) {
+  if (t->loose.empty() && t->reclaimed.empty()) return;
+  std::sort(t->loose.begin(), t->loose.end());
+  size_t front = 0;  // reclaimed[0, front) are refunded (the list is descending)
+  for (;;) {
+    pgno_t top = t->next_pgno - 1;
+    if (top < kNumMetas) break;
+    if (!t->loose.empty() && t->loose.back() == top) {
+      t->loose.pop_back();
+      t->next_pgno--;
+      continue;
+    }
+    if (front < t->reclaimed.size() && t->reclaimed[front] == top) {
+      front++;
+      t->next_pgno--;
+      continue;
+    }
+    break;
+  }
+  if (front) t->reclaimed.erase(t->reclaimed.begin(), t->reclaimed.begin() + long(front));
+}
+
+// The free tail listed in the GC goes back to the unallocated tail: the newest eligible chunks
+// (at most kTailScan, read without changing anything) whose largest page lies within
+// kTailWindow of the end are pulled, then refunded; repeated while the end moves down. Pages
+// freed at the end one commit at a time land in successive records, which is why more than the
+// newest chunk is looked at. The work is bounded by the pages refunded plus kTailScan chunks.
+//
+// When the file could shrink (a shrink threshold is set and the file is above lower + it), each
+// commit also takes the oldest eligible chunks (kCoalesceChunks per commit: constant cost). Its
+// pages join the sorted reclaimed list, where allocation takes the lowest first, and the rest are
+// saved under this txn's id: over a number of commits the free pages of all records meet, live
+// pages (the GC tree's own leaves included) move down, and the top of the file frees up for refund.
+constexpr unsigned kTailScan = 8;
+constexpr pgno_t kTailWindow = 256;
+constexpr unsigned kCoalesceChunks = 4;
+
+static Status RefundTail(Txn* t) {
+  std::vector<pages::GcChunkRef> refs;
+  for (;;) {
+    Refund(t);
+    EMDB_TRY(pages::NewestGcChunks(t, kTailScan, &refs));
+    const pgno_t before = t->next_pgno;
+    bool pulled = false;
+    for (const pages::GcChunkRef& r : refs) {
+      if (r.max_pgno + kTailWindow < t->next_pgno) continue;
+      bool got = false;
+      EMDB_TRY(pages::PullGcKey(t, r.key, &got));
+      pulled |= got;
+    }
+    if (!pulled) return 0;
+    Refund(t);
+    if (t->next_pgno == before) return 0;
+  }
+}
+
+Status Coalesce(Txn* t) {
+  if (t->coalesced || t->gc_busy) return 0;
+  t->coalesced = true;
+  const Geometry& g = t->env->geo;
+  if (g.shrink == 0 || g.now <= std::max(g.lower, kMinPages) + g.shrink) return 0;
+  for (unsigned i = 0; i < kCoalesceChunks; i++) {
+    bool got = false;
+    EMDB_TRY(pages::PullGcChunk(t, pages::GcPick::kOldest, &got));
+    if (!got) break;
+  }
+  return 0;
+}
+
+static Status ReclaimTail(Txn* t) {
+  EMDB_TRY(RefundTail(t));
+  if (!t->coalesced) {
+    EMDB_TRY(Coalesce(t));
+    EMDB_TRY(RefundTail(t));
+  }
+  return 0;
+}
+
+// Page numbers a GC record holds at most: its value stays inline in a leaf node.
+static size_t GcChunkCapacity(const Env* env) {
+  return (env->NodeMax() - kNodeHeaderSize - kGcKeySize - sizeof(GcRecordHeader)) / 8;
+}
+
+static size_t FreeCount(const Txn* t) {
+  return t->retired.size() + t->loose.size() + t->reclaimed.size();
+}
+
+namespace {
+
+// One group of GC chunks written by a commit: keys (txnid, base), (txnid, base + 1), ...
+struct ChunkGroup {
+  txnid_t txnid = 0;
+  uint32_t base = 0;
+  std::vector<size_t> caps;  // capacity of each reserved chunk
+  size_t total = 0;
+};
+
+Status ReserveChunk(Txn* t, ChunkGroup* g, size_t n) {
+  uint8_t key[kGcKeySize];
+  Cursor c;
+  bt::CursorInit(&c, t, kGcDbi);
+  GcKey(key, g->txnid, uint32_t(g->base + g->caps.size()));
+  EMDB_val k{key, kGcKeySize};
+  EMDB_val v{nullptr, sizeof(GcRecordHeader) + n * sizeof(pgno_t)};
+  EMDB_TRY(cur::Put(&c, &k, &v, EMDB_RESERVE | EMDB_NOOVERWRITE));
+  g->caps.push_back(n);
+  g->total += n;
+  return 0;
+}
+
+// Fills the group's reserved chunks in place with `list` (sorted); their leaves are dirty in
+// this txn and seeking allocates nothing.
+Status FillChunks(Txn* t, const ChunkGroup& g, const std::vector<pgno_t>& list) {
+  uint8_t key[kGcKeySize];
+  size_t at = 0;
+  for (size_t ch = 0; ch < g.caps.size(); ch++) {
+    Cursor c;
+    bt::CursorInit(&c, t, kGcDbi);
+    GcKey(key, g.txnid, uint32_t(g.base + ch));
+    bool exact = false;
+    EMDB_TRY(bt::Seek(&c, Slice(key, kGcKeySize), &exact));
+    if (!exact) return EMDB_PROBLEM;
+    Slice kk, vv;
+    EMDB_TRY(bt::Current(&c, &kk, &vv, nullptr));
+    if (vv.size != sizeof(GcRecordHeader) + g.caps[ch] * sizeof(pgno_t)) return EMDB_PROBLEM;
+    uint8_t* dst = const_cast<uint8_t*>(vv.data);
+    size_t n = std::min(g.caps[ch], list.size() - at);
+    GcRecordHeader h{uint32_t(n), 0};
+    std::memcpy(dst, &h, sizeof(h));
+    if (n != 0) std::memcpy(dst + sizeof(h), list.data() + at, n * sizeof(pgno_t));
+    std::memset(dst + sizeof(h) + n * sizeof(pgno_t), 0, (g.caps[ch] - n) * sizeof(pgno_t));
+    at += n;
+  }
+  return at == list.size() ? 0 : EMDB_PROBLEM;
+}
+
+// The first free chunk number of `txnid` (one past its largest existing chunk).
+Status NextChunk(Txn* t, txnid_t txnid, uint32_t* out) {
+  *out = 0;
+  if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  Cursor c;
+  bt::CursorInit(&c, t, kGcDbi);
+  uint8_t key[kGcKeySize];
+  GcKey(key, txnid + 1, 0);
+  bool exact = false;
+  Status rc = bt::Seek(&c, Slice(key, kGcKeySize), &exact);
+  if (rc == EMDB_NOTFOUND) {
+    rc = bt::Last(&c);
+  } else if (rc == 0) {
+    rc = bt::Prev(&c);
+  }
+  if (rc == EMDB_NOTFOUND) return 0;
+  EMDB_TRY(rc);
+  Slice k, v;
+  EMDB_TRY(bt::Current(&c, &k, &v, nullptr));
+  if (k.size != kGcKeySize) return EMDB_CORRUPTED;
+  if (GcKeyTxnid(k.data) != txnid) return 0;
+  uint32_t chunk;
+  std::memcpy(&chunk, k.data + 8, 4);
+  *out = __builtin_bswap32(chunk) + 1;
+  return 0;
+}
+
+}  // namespace
+
+// Two groups of records are written:
+//  - the pages this txn retired, under (txnid, 0), (txnid, 1), ...: snapshots up to this one
+//    may still reach them;
+//  - the free pages it took but did not use (reclaimed) and the pages it allocated and freed
+//    (loose), under the newest eligible txnid (gc_limit) with chunk numbers after that txnid's
+//    existing chunks. They were reusable before this commit and stay reusable: saving them under
+//    the new txnid would pin them behind every reader running now (LMDB likewise saves its
+//    leftovers under the txnids it consumed).
+// Reserving records allocates and frees pages, so only the counts are tracked while reserving
+// (each reservation is O(log n)); each list is sorted once, then the chunks are filled in place.
+// A 10-million-page free list costs one sort, not one per chunk.
+Status SaveGc(Txn* t) {
+  EMDB_TRY(ReclaimTail(t));
+  if (FreeCount(t) == 0) return 0;
+  t->gc_busy = true;
+  const size_t cap = GcChunkCapacity(t->env);
+  ChunkGroup retired_g, free_g;
+  retired_g.txnid = t->txnid;
+  const bool old_key = t->gc_limit >= 1 && t->gc_limit < t->txnid;
+  free_g.txnid = old_key ? t->gc_limit : t->txnid;
+  Status rc = 0;
+  if (old_key) rc = NextChunk(t, free_g.txnid, &free_g.base);
+  while (rc == 0) {
+    Refund(t);
+    size_t need_free = t->loose.size() + t->reclaimed.size();
+    size_t need_retired = t->retired.size();
+    if (!old_key) {
+      need_retired += need_free;
+      need_free = 0;
+    }
+    // A little slack in the tail chunk absorbs the pages that reserving it frees.
+    if (retired_g.total < need_retired) {
+      rc = ReserveChunk(t, &retired_g, std::min(cap, need_retired - retired_g.total + 4));
+    } else if (free_g.total < need_free) {
+      rc = ReserveChunk(t, &free_g, std::min(cap, need_free - free_g.total + 4));
+    } else {
+      break;
+    }
+  }
+  if (rc == 0) {
+    std::vector<pgno_t> list;
+    list.reserve(FreeCount(t));
+    list.insert(list.end(), t->retired.begin(), t->retired.end());
+    if (!old_key) {
+      list.insert(list.end(), t->loose.begin(), t->loose.end());
+      list.insert(list.end(), t->reclaimed.begin(), t->reclaimed.end());
+    }
+    std::sort(list.begin(), list.end());
+    rc = FillChunks(t, retired_g, list);
+    if (rc == 0 && old_key) {
+      list.clear();
+      list.insert(list.end(), t->loose.begin(), t->loose.end());
+      list.insert(list.end(), t->reclaimed.begin(), t->reclaimed.end());
+      std::sort(list.begin(), list.end());
+      rc = FillChunks(t, free_g, list);
+    }
+  }
+  t->gc_busy = false;
+  if (rc != 0) return rc;
+  t->retired.clear();
+  t->loose.clear();
+  t->reclaimed.clear();
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shrink
+
+uint64_t MaxReaderPages(const Env* env) {
+  const os::LockFile& lck = env->lck;
+  uint64_t m = 0;
+  unsigned hwm = lck.header()->readers_hwm.load(std::memory_order_acquire);
+  for (unsigned i = 0; i < hwm && i < lck.max_readers(); i++) {
+    const os::ReaderSlot* s = lck.slot(i);
+    if (s->txnid.load(std::memory_order_seq_cst) == 0) continue;
+    m = std::max<uint64_t>(m, s->snapshot_pages.load(std::memory_order_acquire));
+  }
+  return m;
+}
+
+uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable) {
+  Env* env = t->env;
+  const Geometry& g = env->geo;
+  uint64_t now = g.now;
+  bool forced = t->shrink_to != 0;
+  if (g.shrink == 0 && !forced) return now;
+  if (t->geo_changed && !forced) return now;  // a `now` asked for in this txn stays
+  uint64_t keep = next_pgno;
+  keep = std::max(keep, MaxReaderPages(env));
+  if (!durable) keep = std::max(keep, SteadyNextPgno(env));
+  uint64_t target = RoundUp(keep, GrowthUnit(env));
+  if (forced) target = std::max(target, t->shrink_to);
+  target = std::max(target, RoundUp(std::max(g.lower, kMinPages), OsUnit(env)));
+  if (target >= now) return now;
+  if (!forced && now - target <= g.shrink) return now;
+  return target;
+}
+
+void ApplyShrink(Txn* t, uint64_t now) {
+  Env* env = t->env;
+  t->shrink_to = 0;
+  if (now >= env->geo.now) return;
+  // The head is published: a reader that loaded an older meta either shows in its slot now or
+  // retries on the new head (L2). Check the slots again before cutting.
+  if (MaxReaderPages(env) > now) return;
+  Status rc = env->file->Truncate(now * env->psize);
+  if (rc != 0) {
+    EMDB_LOG(EMDB_LOG_WARN, "shrink to %llu pages failed: %d (the file stays larger)",
+             (unsigned long long)now, rc);
+    return;
+  }
+  EMDB_LOG(EMDB_LOG_NOTICE, "file shrunk from %llu to %llu pages", (unsigned long long)env->geo.now,
+           (unsigned long long)now);
+  env->geo.now = now;
+}
+
+// ---------------------------------------------------------------------------------------------
+// OOM-kick
+
+int ClearDeadReaders(Env* env) {
+  int dead = 0;
+  if (env->lck.ReaderCheck(&dead) != 0) return 0;
+  return dead;
+}
+
+uint64_t OldestSnapshot(const Env* env) {
+  const os::LockFile& lck = env->lck;
+  uint64_t m = 0;
+  unsigned hwm = lck.header()->readers_hwm.load(std::memory_order_acquire);
+  for (unsigned i = 0; i < hwm && i < lck.max_readers(); i++) {
+    uint64_t x = lck.slot(i)->txnid.load(std::memory_order_acquire);
+    if (x != 0 && (m == 0 || x < m)) m = x;
+  }
+  return m;
+}
+
+// Bytes listed in GC records newer than `laggard` (what the laggard keeps from reuse).
+static size_t PinnedBytes(Txn* t, uint64_t laggard) {
+  if (t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  Cursor c;
+  bt::CursorInit(&c, t, kGcDbi);
+  uint8_t seek[kGcKeySize];
+  GcKey(seek, laggard + 1, 0);
+  bool exact = false;
+  uint64_t pages = 0;
+  Status rc = bt::Seek(&c, Slice(seek, kGcKeySize), &exact);
+  for (unsigned n = 0; rc == 0 && n < 1000000; n++) {
+    Slice k, v;
+    if (bt::Current(&c, &k, &v, nullptr) != 0 || v.size < sizeof(GcRecordHeader)) break;
+    pages += Load32(v.data);
+    rc = bt::Next(&c);
+  }
+  uint64_t bytes = pages * t->env->psize;
+  return bytes > SIZE_MAX ? SIZE_MAX : size_t(bytes);
+}
+
+Status KickLaggards(Txn* t, unsigned n, bool* again) {
+  (void)n;
+  *again = false;
+  Env* env = t->env;
+  if (t->gc_busy) return 0;
+  os::LockFile& lck = env->lck;
+  const uint64_t head = t->meta.txnid_a;
+  const bool utterly = (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC;
+  const uint64_t steady = SteadyTxnid(env);
+  const uint32_t me = uint32_t(::getpid());
+  int retry = 0;
+  bool waited = false;
+  uint64_t laggard = 0;
+  for (;;) {
+    uint64_t oldest = lck.OldestReader(head);
+    uint64_t limit = utterly ? oldest : std::min(oldest, steady);
+    // As txn::BeginWrite: with unflushed commits, the steady meta's snapshot stays too.
+    if (!utterly && steady > 0 && lck.header()->unsync_bytes.load() != 0) {
+      limit = std::min(limit, steady - 1);
+    }
+    if (limit > t->gc_limit) {
+      t->gc_limit = limit;
+      *again = true;
+      break;
+    }
+    if (oldest >= head) break;                // no reader behind the head
+    if (!utterly && steady <= oldest) break;  // the steady meta pins, not a reader
+    // The laggard's slot.
+    os::ReaderSlot* s = nullptr;
+    unsigned hwm = lck.header()->readers_hwm.load(std::memory_order_acquire);
+    for (unsigned i = 0; i < hwm && i < lck.max_readers(); i++) {
+      if (lck.slot(i)->txnid.load(std::memory_order_acquire) == oldest) {
+        s = lck.slot(i);
+        break;
+      }
+    }
+    if (s == nullptr) continue;  // it just ended: rescan
+    laggard = oldest;
+    if (ClearDeadReaders(env) > 0) continue;
+    uint32_t f = s->flags.load(std::memory_order_acquire);
+    if (f & kSlotParked) {
+      // A parked reader promised not to read until it unparks: oust it without asking.
+      if (s->flags.compare_exchange_strong(f, (f & ~kSlotParked) | kSlotOusted)) {
+        uint64_t expect = oldest;
+        s->txnid.compare_exchange_strong(expect, 0);
+        EMDB_LOG(EMDB_LOG_NOTICE, "ousted the parked reader of txn %llu",
+                 (unsigned long long)oldest);
+      }
+      continue;
+    }
+    if (env->hsr == nullptr) break;
+    uint32_t pid = s->pid.load(std::memory_order_acquire);
+    uint64_t tid = s->tid.load(std::memory_order_acquire);
+    uint64_t gap = head - oldest;
+    size_t space = PinnedBytes(t, oldest);
+    int r = env->hsr(reinterpret_cast<const EMDB_env*>(env), reinterpret_cast<const EMDB_txn*>(t),
+                     emdb_pid_t(pid), emdb_tid_t(tid), oldest,
+                     gap > UINT_MAX ? UINT_MAX : unsigned(gap), space, retry);
+    if (r < 0) {
+      // -1: accept growth or EMDB_MAP_FULL; <= -2: an error, the reader was not touched.
+      EMDB_LOG(EMDB_LOG_NOTICE, "hsr callback returned %d for the reader of txn %llu", r,
+               (unsigned long long)oldest);
+      break;
+    }
+    retry++;
+    if (r == 0) {
+      waited = true;  // the reader ended or the callback waited: rescan
+      continue;
+    }
+    uint64_t expect = oldest;
+    if (s->txnid.compare_exchange_strong(expect, 0)) {
+      s->flags.fetch_or(kSlotOusted);
+      if (r >= 2 && pid != me) s->pid.store(0, std::memory_order_release);
+      EMDB_LOG(EMDB_LOG_NOTICE, "hsr: the reader of txn %llu was %s", (unsigned long long)oldest,
+               r == 1 ? "aborted" : "killed");
+    }
+  }
+  if (waited && env->hsr != nullptr) {
+    uint64_t gap = head > laggard ? head - laggard : 0;
+    (void)env->hsr(reinterpret_cast<const EMDB_env*>(env), reinterpret_cast<const EMDB_txn*>(t), 0,
+                   0, laggard, gap > UINT_MAX ? UINT_MAX : unsigned(gap), 0, -retry);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry on an open environment
+
+static Status ResizeNow(Txn* t, uint64_t now) {
+  Env* env = t->env;
+  if (now > env->geo.now) {
+    EMDB_TRY(env->file->Truncate(now * env->psize));
+    EMDB_TRY(env->map.Extend(env->file->fd(), size_t(now * env->psize),
+                             (env->flags & EMDB_WRITEMAP) != 0));
+    env->geo.now = now;
+  } else if (now < env->geo.now) {
+    t->shrink_to = now;  // applied at commit, when no snapshot reaches past it (S4)
+  }
+  return 0;
+}
+
+static Status ApplyGeometry(Txn* t, intptr_t lower, intptr_t now, intptr_t upper, intptr_t grow,
+                            intptr_t shrink, intptr_t psize) {
+  Env* env = t->env;
+  const uint64_t ps = env->psize;
+  const uint64_t unit = OsUnit(env);
+  Geometry g = env->geo;
+  if (psize > 0 && uint64_t(psize) != ps) {
+    EMDB_LOG_ERR("geometry: page size %lld differs from the database's %llu", (long long)psize,
+                 (unsigned long long)ps);
+    return EMDB_EINVAL;
+  }
+  auto pages_up = [&](intptr_t bytes) { return RoundUp(RoundUp(uint64_t(bytes), ps) / ps, unit); };
+  if (lower >= 0) g.lower = lower == 0 ? kMinPages : std::max(kMinPages, pages_up(lower));
+  if (upper >= 0) {
+    if (upper > 0 && uint64_t(upper) > uint64_t(EMDB_MAPSIZE_MAX)) {
+      EMDB_LOG_ERR("geometry: upper %lld is above EMDB_MAPSIZE_MAX", (long long)upper);
+      return EMDB_TOO_LARGE;
+    }
+    g.upper = upper == 0 ? std::max({g.lower, t->next_pgno, kMinPages})
+                         : uint64_t(upper) / ps / unit * unit;
+  }
+  if (grow >= 0) g.grow = grow == 0 ? unit : pages_up(grow);
+  if (shrink >= 0) g.shrink = shrink == 0 ? 0 : pages_up(shrink);
+  if (g.upper < g.lower) {
+    EMDB_LOG_ERR("geometry: upper (%llu pages) is below lower (%llu pages)",
+                 (unsigned long long)g.upper, (unsigned long long)g.lower);
+    return EMDB_EINVAL;
+  }
+  if (g.upper < t->next_pgno) {
+    EMDB_LOG_ERR("geometry: upper (%llu pages) is below the pages in use (%llu)",
+                 (unsigned long long)g.upper, (unsigned long long)t->next_pgno);
+    return EMDB_EINVAL;
+  }
+  if (g.upper * ps > env->map.reserved()) {
+    EMDB_LOG_ERR(
+        "geometry: upper (%llu bytes) is beyond the address space reserved at open "
+        "(%zu bytes); reopen the environment with the larger upper",
+        (unsigned long long)(g.upper * ps), env->map.reserved());
+    return EMDB_UNABLE_EXTEND_MAPSIZE;
+  }
+  uint64_t want_now = env->geo.now;
+  if (now >= 0) {
+    uint64_t req = now == 0 ? 0 : pages_up(now);
+    if (now > 0 && req > g.upper) {
+      EMDB_LOG_ERR("geometry: now (%llu pages) is above upper (%llu pages)",
+                   (unsigned long long)req, (unsigned long long)g.upper);
+      return EMDB_EINVAL;
+    }
+    want_now = std::max({req, g.lower, RoundUp(t->next_pgno, unit)});
+  }
+  want_now = std::min(std::max(want_now, g.lower), g.upper);
+  if (want_now > env->geo.now && want_now > g.upper) want_now = g.upper;
+  uint64_t cur_now = env->geo.now;
+  env->geo = g;
+  env->geo.now = cur_now;
+  EMDB_TRY(ResizeNow(t, want_now));
+  if (env->geo.now > env->geo.upper) env->geo.upper = env->geo.now;
+  t->geo_changed = true;
+  return 0;
+}
+
+Status SetGeometryLive(Env* env, intptr_t lower, intptr_t now, intptr_t upper, intptr_t grow,
+                       intptr_t shrink, intptr_t psize) {
+  if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
+  Txn* own = env->write_txn.load();
+  if (own != nullptr && env->writer_tid.load() == uint64_t(pthread_self())) {
+    while (own->child != nullptr) own = own->child;
+    Geometry saved = env->geo;
+    Status rc = ApplyGeometry(own, lower, now, upper, grow, shrink, psize);
+    if (rc != 0) env->geo = saved;
+    return rc;
+  }
+  Txn t;
+  t.env = env;
+  t.env_id = env->env_id;
+  EMDB_TRY(txn::BeginWrite(env, nullptr, 0, &t));
+  env->live_txns.fetch_add(1);
+  Status rc = ApplyGeometry(&t, lower, now, upper, grow, shrink, psize);
+  if (rc == 0) {
+    rc = txn::Commit(&t, nullptr);
+  } else {
+    txn::Abort(&t);
+  }
+  env->live_txns.fetch_sub(1);
+  return rc;
+}
+
+Status PersistOpenGeometry(Env* env) {
+  if (env->flags & EMDB_RDONLY) return 0;
+  if (env->req_lower < 0 && env->req_upper < 0 && env->req_grow < 0 && env->req_shrink < 0) {
+    return 0;
+  }
+  int head, steady;
+  txn::PickMetas(env, &head, &steady);
+  if (head < 0) return 0;
+  Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
+  const Geometry& g = env->geo;
+  if (m.geo.lower == g.lower && m.geo.upper == g.upper && m.geo.grow == g.grow &&
+      m.geo.shrink == g.shrink) {
+    return 0;
+  }
+  Geometry want = g;
+  Txn t;
+  t.env = env;
+  t.env_id = env->env_id;
+  EMDB_TRY(txn::BeginWrite(env, nullptr, 0, &t));
+  env->live_txns.fetch_add(1);
+  uint64_t now = env->geo.now;
+  env->geo = want;
+  env->geo.now = std::max(now, want.now);
+  if (env->geo.upper < env->geo.now) env->geo.upper = env->geo.now;
+  t.geo_changed = true;
+  Status rc = txn::Commit(&t, nullptr);
+  env->live_txns.fetch_sub(1);
+  return rc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GC information
+
+Status GcInfo(const Txn* ct, EMDB_gc_info* info) {
+  Txn* t = const_cast<Txn*>(ct);
+  Env* env = t->env;
+  std::memset(info, 0, sizeof(*info));
+  int head, steady;
+  txn::PickMetas(env, &head, &steady);
+  uint64_t head_txnid = 0, steady_txnid = 0;
+  if (head >= 0) head_txnid = Load64(PageData(env->MetaPage(unsigned(head))));
+  if (steady >= 0) steady_txnid = Load64(PageData(env->MetaPage(unsigned(steady))));
+  uint64_t oldest = OldestSnapshot(env);
+  bool utterly = (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC;
+  uint64_t limit = oldest ? std::min(oldest, head_txnid) : head_txnid;
+  if (!t->rdonly()) limit = std::min<uint64_t>(limit, t->meta.txnid_a);
+  if (!utterly) limit = std::min(limit, steady_txnid);
+  const TreeRecord& rec = t->dbs[kGcDbi].rec;
+  info->gi_tree_pages = rec.branch_pages + rec.leaf_pages + rec.large_pages;
+  if (rec.root != kInvalidPgno) {
+    Cursor c;
+    bt::CursorInit(&c, t, kGcDbi);
+    Status rc = bt::First(&c);
+    while (rc == 0) {
+      Slice k, v;
+      EMDB_TRY(bt::Current(&c, &k, &v, nullptr));
+      if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
+      uint64_t count = Load32(v.data);
+      info->gi_records++;
+      info->gi_pages += count;
+      if (GcKeyTxnid(k.data) <= limit) info->gi_reclaimable_pages += count;
+      rc = bt::Next(&c);
+    }
+    if (rc != EMDB_NOTFOUND) return rc;
+  }
+  info->gi_retained_pages = info->gi_pages - info->gi_reclaimable_pages;
+  info->gi_last_pgno = t->rdonly() ? t->meta.next_pgno : t->next_pgno;
+  uint64_t fsize = 0;
+  if (env->file->Size(&fsize) == 0) {
+    info->gi_file_pages = fsize / env->psize;
+  } else {
+    info->gi_file_pages = env->geo.now;
+  }
+  info->gi_oldest_reader_txnid = oldest;
+  info->gi_oldest_reader_lag = oldest && head_txnid > oldest ? head_txnid - oldest : 0;
+  info->gi_steady_txnid = steady_txnid;
+  return 0;
+}
+
+}  // namespace emdb::space
