@@ -60,6 +60,8 @@ struct Report {
   EMDB_stat main{};
   bool have_gc_tree = false;
   EMDB_stat gc_tree{};
+  bool have_table_pages = false;
+  std::uint64_t table_pages = 0;  // pages of the main tree and of every named table
   std::vector<TableStat> tables;
   std::vector<ReaderRow> readers;
 };
@@ -201,6 +203,27 @@ int collect(const StatOptions &opt, const ReadOnlyEnv &env, EMDB_txn *txn, Repor
     r.have_gc_tree = emdb_dbi_stat(txn, 0, &r.gc_tree, sizeof r.gc_tree) == EMDB_SUCCESS;
   }
 
+  if (opt.gc) {
+    // Where the allocated pages are: in the trees of the tables, or elsewhere (free pages
+    // listed in the GC, and the GC tree itself).
+    EMDB_stat ms{};
+    rc = emdb_dbi_stat(txn, main_dbi, &ms, sizeof ms);
+    std::vector<TableStat> all;
+    if (rc == EMDB_SUCCESS) {
+      rc = collect_all_tables(env.path(), txn, main_dbi, all);
+      if (rc != EMDB_SUCCESS) return rc;
+    } else {
+      report_error(env.path(), "cannot read the main table's statistics", rc);
+      return rc;
+    }
+    auto tree_pages = [](const EMDB_stat &st) {
+      return st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    };
+    r.table_pages = tree_pages(ms);
+    for (const auto &t : all) r.table_pages += tree_pages(t.stat);
+    r.have_table_pages = true;
+  }
+
   if (!opt.table.empty()) {
     TableStat t;
     rc = collect_table(txn, opt.table, t);
@@ -297,6 +320,13 @@ void print_text(const StatOptions &opt, const Report &r) {
                 static_cast<ull>(pages(i.mi_geo.upper, i) > file_pages
                                      ? pages(i.mi_geo.upper, i) - file_pages
                                      : 0));
+    if (r.have_table_pages) {
+      const std::uint64_t other = allocated > 3 + r.table_pages ? allocated - 3 - r.table_pages : 0;
+      std::printf("  Pages in the tables (main and named): %llu\n",
+                  static_cast<ull>(r.table_pages));
+      std::printf("  Pages free or in the GC tree (allocated - 3 metas - tables): %llu\n",
+                  static_cast<ull>(other));
+    }
     if (r.have_gc_tree) {
       std::printf("  GC tree:\n");
       print_stat(r.gc_tree, "    ");
@@ -394,6 +424,11 @@ void print_json(const StatOptions &opt, const Report &r) {
     w.field("file_pages", file_pages);
     w.field("allocated_pages", allocated);
     w.field("unallocated_tail_pages", file_pages > allocated ? file_pages - allocated : 0);
+    if (r.have_table_pages) {
+      w.field("table_pages", r.table_pages);
+      w.field("free_or_gc_pages",
+              allocated > 3 + r.table_pages ? allocated - 3 - r.table_pages : std::uint64_t(0));
+    }
     if (r.have_gc_tree) {
       w.begin_object("tree");
       json_stat(w, r.gc_tree);
@@ -426,7 +461,9 @@ void print_json(const StatOptions &opt, const Report &r) {
 int run_stat(const StatOptions &opt) {
   ReadOnlyEnv env;
   const bool tables = opt.all || !opt.table.empty();
-  if (env.open(opt.path, tables ? kMaxTablesForStat : 0) != EMDB_SUCCESS) return kExitFailure;
+  if (env.open(opt.path, tables || opt.gc ? kMaxTablesForStat : 0) != EMDB_SUCCESS) {
+    return kExitFailure;
+  }
   ReadTxn txn;
   if (const int rc = txn.begin(env.get()); rc != EMDB_SUCCESS) {
     report_error(opt.path, "cannot begin a read transaction", rc);

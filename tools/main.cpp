@@ -19,9 +19,11 @@ int main(int argc, char **argv) {
   app.add_flag("-v,--verbose", verbosity, "More log output on stderr (repeat for more)");
 
   const std::vector<Command> commands = {
-      add_stat_command(app),
-      add_chk_command(app),
-      add_walk_command(app),
+      add_stat_command(app), add_chk_command(app), add_walk_command(app),
+      add_copy_command(app),  // cmd_copy.cpp
+      add_dump_command(app),  // cmd_dump.cpp
+      add_load_command(app),  // cmd_load.cpp
+      add_drop_command(app),  // cmd_drop.cpp
   };
 
   try {

@@ -742,9 +742,21 @@ EMDB_API int emdb_enumerate_tables(const EMDB_txn *txn, EMDB_table_enum_func *fu
 /*----------------------------------------------------------------------------------------------
  * Copying */
 
+/* A consistent copy of the snapshot of one read transaction; writers may commit meanwhile.
+ * The copy opens at that snapshot (its meta 0, steady). EMDB_CP_COMPACT renumbers the pages so
+ * the copy has no free pages; EMDB_CP_FORCE_DYNAMIC_SIZE makes its geometry growable;
+ * EMDB_CP_DONT_FLUSH skips the final fdatasync; EMDB_CP_OVERWRITE replaces an existing `dest`;
+ * EMDB_CP_DISPOSE_TXN (txn variants) aborts `txn` afterwards, whatever the result.
+ * EMDB_CP_THROTTLE_MVCC and EMDB_CP_RENEW_TXN are EMDB_EINVAL (no parked transactions). */
+
+/** Copies a snapshot taken by a read txn begun (and ended) on this thread. `dest` is the data
+ * file of the copy (open it with EMDB_NOSUBDIR); an existing directory gets dest/emdb.dat.
+ * EEXIST if it exists without EMDB_CP_OVERWRITE; a failed copy removes the file it made. */
 EMDB_API int emdb_env_copy(EMDB_env *env, const char *dest, EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+/** As emdb_env_copy, writing sequentially from fd's position (a pipe works). */
 EMDB_API int emdb_env_copy2fd(EMDB_env *env, emdb_filehandle_t fd,
                               EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
+/** Copies the snapshot of `txn`, a read transaction (a write txn is EMDB_EINVAL). */
 EMDB_API int emdb_txn_copy2pathname(EMDB_txn *txn, const char *dest,
                                     EMDB_copy_flags_t flags) EMDB_NOEXCEPT;
 EMDB_API int emdb_txn_copy2fd(EMDB_txn *txn, emdb_filehandle_t fd,
