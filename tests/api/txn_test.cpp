@@ -117,7 +117,15 @@ TEST_F(TxnApi, CommitExReportsSuccess) {
   EMDB_commit_latency lat;
   std::memset(&lat, 0xff, sizeof lat);
   ASSERT_OK(emdb_txn_commit_ex(w.release(), &lat));
+  // Every part is a real duration (the 0xff filler is gone) and nests in the whole.
   EXPECT_LE(lat.preparation, lat.whole);
+  EXPECT_LE(lat.write, lat.whole);
+  EXPECT_LE(lat.sync, lat.whole);
+  EXPECT_LE(lat.ending, lat.whole);
+  EXPECT_LE(lat.gc_wallclock, lat.preparation);
+  EXPECT_LE(lat.audit, lat.preparation);
+  EXPECT_LT(lat.gc_cputime, 65536u * 10) << "the GC save of one put took under ten seconds";
+  EXPECT_LT(lat.whole, 65536u * 60);
   Txn r = read_txn();
   std::string v;
   EXPECT_OK(get(r, main_, "k", &v));
