@@ -689,11 +689,11 @@ int emdb_env_info_ex(const EMDB_env* env, const EMDB_txn* txn, EMDB_envinfo* inf
   }
   std::memset(info, 0, sizeof(*info));
   uint64_t ps = e->psize;
-  info->mi_geo.lower = e->geo.lower * ps;
-  info->mi_geo.upper = e->geo.upper * ps;
+  info->mi_geo.lower = LoadShared(e->geo.lower) * ps;
+  info->mi_geo.upper = LoadShared(e->geo.upper) * ps;
   info->mi_geo.current = LoadShared(e->geo.now) * ps;  // the writer may be growing it
-  info->mi_geo.shrink = e->geo.shrink * ps;
-  info->mi_geo.grow = e->geo.grow * ps;
+  info->mi_geo.shrink = LoadShared(e->geo.shrink) * ps;
+  info->mi_geo.grow = LoadShared(e->geo.grow) * ps;
   info->mi_mapsize = e->map.reserved();
   int head, steady;
   txn::PickMetas(e, &head, &steady);
@@ -982,7 +982,7 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
   info->txn_id = txn->txnid;
   uint64_t ps = e->psize;
   info->txn_space_limit_soft = LoadShared(e->geo.now) * ps;
-  info->txn_space_limit_hard = e->geo.upper * ps;
+  info->txn_space_limit_hard = LoadShared(e->geo.upper) * ps;
   if (txn->rdonly()) {
     uint64_t head = e->lck.header()->head_txnid.load();
     info->txn_reader_lag = head > txn->txnid ? head - txn->txnid : 0;
@@ -995,8 +995,10 @@ int emdb_txn_info(const EMDB_txn* txn, EMDB_txn_info* info, bool scan_rlt) noexc
       rc = Guard([&] { return space::GcInfo(txn, &gi); });
       if (rc) return rc;
       info->txn_space_retired = gi.gi_retained_pages * ps;
-      info->txn_space_leftover =
-          (e->geo.upper > txn->meta.next_pgno ? e->geo.upper - txn->meta.next_pgno : 0) * ps;
+      info->txn_space_leftover = (LoadShared(e->geo.upper) > txn->meta.next_pgno
+                                      ? LoadShared(e->geo.upper) - txn->meta.next_pgno
+                                      : 0) *
+                                 ps;
     }
   } else {
     info->txn_space_used = txn->next_pgno * ps;

@@ -54,18 +54,24 @@ uint64_t GrowthUnit(const Env* env) {
   return RoundUp(std::max<uint64_t>(env->geo.grow, 1), OsUnit(env));
 }
 
-void AdoptGeometry(Env* env, const Geometry& g) {
-  uint64_t reserved = env->map.reserved() / env->psize;
-  // Field by field: other threads read the geometry (emdb_env_info_ex) while the writer adopts.
+// The geometry field by field: other threads read it (emdb_env_info_ex, emdb_txn_info) while
+// the writer changes it.
+static void StoreGeo(Env* env, const Geometry& g) {
   StoreShared(env->geo.lower, g.lower);
   StoreShared(env->geo.now, g.now);
   StoreShared(env->geo.upper, g.upper);
   StoreShared(env->geo.grow, g.grow);
   StoreShared(env->geo.shrink, g.shrink);
+}
+
+void AdoptGeometry(Env* env, const Geometry& g) {
+  uint64_t reserved = env->map.reserved() / env->psize;
+  // Field by field: other threads read the geometry (emdb_env_info_ex) while the writer adopts.
+  StoreGeo(env, g);
   if (env->geo.upper > reserved) {
     // Another process raised upper past this process's reservation: this process can use only
     // what it reserved at open (the mapping never moves).
-    env->geo.upper = std::max<uint64_t>(reserved, g.now);
+    StoreShared(env->geo.upper, std::max<uint64_t>(reserved, g.now));
   }
 }
 
@@ -547,10 +553,10 @@ static Status ApplyGeometry(Txn* t, intptr_t lower, intptr_t now, intptr_t upper
   want_now = std::min(std::max(want_now, g.lower), g.upper);
   if (want_now > env->geo.now && want_now > g.upper) want_now = g.upper;
   uint64_t cur_now = env->geo.now;
-  env->geo = g;
+  StoreGeo(env, g);
   StoreShared(env->geo.now, cur_now);
   EMDB_TRY(ResizeNow(t, want_now));
-  if (env->geo.now > env->geo.upper) env->geo.upper = env->geo.now;
+  if (env->geo.now > env->geo.upper) StoreShared(env->geo.upper, env->geo.now);
   t->geo_changed = true;
   return 0;
 }
@@ -563,7 +569,7 @@ Status SetGeometryLive(Env* env, intptr_t lower, intptr_t now, intptr_t upper, i
     while (own->child != nullptr) own = own->child;
     Geometry saved = env->geo;
     Status rc = ApplyGeometry(own, lower, now, upper, grow, shrink, psize);
-    if (rc != 0) env->geo = saved;
+    if (rc != 0) StoreGeo(env, saved);
     return rc;
   }
   Txn t;
@@ -602,9 +608,9 @@ Status PersistOpenGeometry(Env* env) {
   EMDB_TRY(txn::BeginWrite(env, nullptr, 0, &t));
   env->live_txns.fetch_add(1);
   uint64_t now = env->geo.now;
-  env->geo = want;
+  StoreGeo(env, want);
   StoreShared(env->geo.now, std::max(now, want.now));
-  if (env->geo.upper < env->geo.now) env->geo.upper = env->geo.now;
+  if (env->geo.upper < env->geo.now) StoreShared(env->geo.upper, env->geo.now);
   t.geo_changed = true;
   Status rc = txn::Commit(&t, nullptr);
   env->live_txns.fetch_sub(1);
@@ -652,7 +658,7 @@ Status GcInfo(const Txn* ct, EMDB_gc_info* info) {
   if (env->file->Size(&fsize) == 0) {
     info->gi_file_pages = fsize / env->psize;
   } else {
-    info->gi_file_pages = env->geo.now;
+    info->gi_file_pages = LoadShared(env->geo.now);
   }
   info->gi_oldest_reader_txnid = oldest;
   info->gi_oldest_reader_lag = oldest && head_txnid > oldest ? head_txnid - oldest : 0;
