@@ -658,16 +658,16 @@ EMDB_API int emdb_txn_unpark(EMDB_txn *txn, bool restart_if_ousted) EMDB_NOEXCEP
 
 /** What the GC holds, as seen from a transaction (emdb's own, not in libmdbx). */
 typedef struct EMDB_gc_info {
-  uint64_t gi_records;              /**< GC records (one per freeing txn and chunk) */
-  uint64_t gi_pages;                /**< pages listed in the GC */
-  uint64_t gi_reclaimable_pages;    /**< listed pages no snapshot can reach: reusable now */
-  uint64_t gi_retained_pages;       /**< listed pages still pinned by a reader or the steady meta */
-  uint64_t gi_tree_pages;           /**< pages of the GC tree itself */
-  uint64_t gi_last_pgno;            /**< first never-allocated page number of the snapshot */
-  uint64_t gi_file_pages;           /**< pages the file has now */
-  uint64_t gi_oldest_reader_txnid;  /**< oldest snapshot held by any reader (0: none) */
-  uint64_t gi_oldest_reader_lag;    /**< commits between it and the newest */
-  uint64_t gi_steady_txnid;         /**< txnid of the newest steady meta */
+  uint64_t gi_records;             /**< GC records (one per freeing txn and chunk) */
+  uint64_t gi_pages;               /**< pages listed in the GC */
+  uint64_t gi_reclaimable_pages;   /**< listed pages no snapshot can reach: reusable now */
+  uint64_t gi_retained_pages;      /**< listed pages still pinned by a reader or the steady meta */
+  uint64_t gi_tree_pages;          /**< pages of the GC tree itself */
+  uint64_t gi_last_pgno;           /**< first never-allocated page number of the snapshot */
+  uint64_t gi_file_pages;          /**< pages the file has now */
+  uint64_t gi_oldest_reader_txnid; /**< oldest snapshot held by any reader (0: none) */
+  uint64_t gi_oldest_reader_lag;   /**< commits between it and the newest */
+  uint64_t gi_steady_txnid;        /**< txnid of the newest steady meta */
 } EMDB_gc_info;
 EMDB_API int emdb_gc_info(const EMDB_txn *txn, EMDB_gc_info *info, size_t bytes) EMDB_NOEXCEPT;
 
@@ -767,14 +767,14 @@ EMDB_API int emdb_txn_copy2fd(EMDB_txn *txn, emdb_filehandle_t fd,
 
 /** Kind of a page (or run of large pages) reported by the walker. */
 typedef enum EMDB_page_type_t {
-  EMDB_page_broken = 0,            /**< unreadable or of an unexpected kind */
-  EMDB_page_meta = 1,              /**< one of the three meta pages */
-  EMDB_page_large = 2,             /**< a run of large-value (overflow) pages */
-  EMDB_page_branch = 3,            /**< internal page */
-  EMDB_page_leaf = 4,              /**< leaf page */
-  EMDB_page_dupfix_leaf = 5,       /**< leaf of a DUPFIXED sub-tree */
-  EMDB_subpage_leaf = 6,           /**< DUPSORT sub-page inside a leaf node */
-  EMDB_subpage_dupfix_leaf = 7     /**< DUPFIXED sub-page inside a leaf node */
+  EMDB_page_broken = 0,        /**< unreadable or of an unexpected kind */
+  EMDB_page_meta = 1,          /**< one of the three meta pages */
+  EMDB_page_large = 2,         /**< a run of large-value (overflow) pages */
+  EMDB_page_branch = 3,        /**< internal page */
+  EMDB_page_leaf = 4,          /**< leaf page */
+  EMDB_page_dupfix_leaf = 5,   /**< leaf of a DUPFIXED sub-tree */
+  EMDB_subpage_leaf = 6,       /**< DUPSORT sub-page inside a leaf node */
+  EMDB_subpage_dupfix_leaf = 7 /**< DUPFIXED sub-page inside a leaf node */
 } EMDB_page_type_t;
 
 /** Owner sentinels passed as `table` to the visitor. */
@@ -800,55 +800,55 @@ EMDB_API int emdb_env_pgwalk(EMDB_txn *txn, EMDB_pgvisitor_func *visitor, void *
                              EMDB_pgwalk_flags_t flags) EMDB_NOEXCEPT;
 
 typedef enum EMDB_chk_flags_t {
-  EMDB_CHK_DEFAULTS = 0,              /**< check a read snapshot of a live database */
-  EMDB_CHK_READWRITE = 1,             /**< lock writers out during the check */
-  EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2,  /**< metas and GC only */
-  EMDB_CHK_SKIP_KV_TRAVERSAL = 4,     /**< pages only, not key order */
-  EMDB_CHK_IGNORE_ORDER = 8,          /**< don't check key order */
-  EMDB_CHK_TURN_STEADY = 16,          /**< after a clean check, make the chosen meta the newest
-                                           steady one (emdb_env_turn_for_recovery: needs an env
-                                           from emdb_env_open_for_recovery, writeable) */
-  EMDB_CHK_PROGRESS = 32              /**< also call the callback for progress (see below) */
+  EMDB_CHK_DEFAULTS = 0,             /**< check a read snapshot of a live database */
+  EMDB_CHK_READWRITE = 1,            /**< lock writers out during the check */
+  EMDB_CHK_SKIP_BTREE_TRAVERSAL = 2, /**< metas and GC only */
+  EMDB_CHK_SKIP_KV_TRAVERSAL = 4,    /**< pages only, not key order */
+  EMDB_CHK_IGNORE_ORDER = 8,         /**< don't check key order */
+  EMDB_CHK_TURN_STEADY = 16,         /**< after a clean check, make the chosen meta the newest
+                                          steady one (emdb_env_turn_for_recovery: needs an env
+                                          from emdb_env_open_for_recovery, writeable) */
+  EMDB_CHK_PROGRESS = 32             /**< also call the callback for progress (see below) */
 } EMDB_chk_flags_t;
 
 /** Classes of problems found by the checker. */
 typedef enum EMDB_chk_class_t {
-  EMDB_CHK_META = 0,        /**< a meta page is invalid, torn or inconsistent */
-  EMDB_CHK_PAGE_RANGE,      /**< a page number outside the allocated range */
-  EMDB_CHK_PAGE_DOUBLE,     /**< a page used twice (by trees, GC records or both) */
-  EMDB_CHK_PAGE_LOST,       /**< a page neither used, nor free, nor in the unallocated tail */
-  EMDB_CHK_PAGE_HEADER,     /**< wrong kind, number or bounds in a page header */
-  EMDB_CHK_KEY_ORDER,       /**< keys out of order in or across pages */
-  EMDB_CHK_SEPARATOR,       /**< a branch separator does not bracket its subtree */
-  EMDB_CHK_DEPTH,           /**< leaves at different depths */
-  EMDB_CHK_LARGE,           /**< a bad run of large pages */
-  EMDB_CHK_DUPSORT,         /**< a bad DUPSORT sub-page or sub-tree */
-  EMDB_CHK_TABLE_RECORD,    /**< a table record disagrees with what the walk counted */
-  EMDB_CHK_GC,              /**< a bad GC record */
-  EMDB_CHK_IO,              /**< the file could not be read */
+  EMDB_CHK_META = 0,     /**< a meta page is invalid, torn or inconsistent */
+  EMDB_CHK_PAGE_RANGE,   /**< a page number outside the allocated range */
+  EMDB_CHK_PAGE_DOUBLE,  /**< a page used twice (by trees, GC records or both) */
+  EMDB_CHK_PAGE_LOST,    /**< a page neither used, nor free, nor in the unallocated tail */
+  EMDB_CHK_PAGE_HEADER,  /**< wrong kind, number or bounds in a page header */
+  EMDB_CHK_KEY_ORDER,    /**< keys out of order in or across pages */
+  EMDB_CHK_SEPARATOR,    /**< a branch separator does not bracket its subtree */
+  EMDB_CHK_DEPTH,        /**< leaves at different depths */
+  EMDB_CHK_LARGE,        /**< a bad run of large pages */
+  EMDB_CHK_DUPSORT,      /**< a bad DUPSORT sub-page or sub-tree */
+  EMDB_CHK_TABLE_RECORD, /**< a table record disagrees with what the walk counted */
+  EMDB_CHK_GC,           /**< a bad GC record */
+  EMDB_CHK_IO,           /**< the file could not be read */
   EMDB_CHK_CLASS_COUNT
 } EMDB_chk_class_t;
 
 typedef struct EMDB_chk_report {
   uint64_t pagesize;
-  uint64_t file_pages;        /**< pages in the file */
-  uint64_t allocated_pages;   /**< first never-allocated page number of the checked snapshot */
-  uint64_t meta_pages;        /**< 3 */
-  uint64_t gc_tree_pages;     /**< pages of the GC tree */
-  uint64_t gc_listed_pages;   /**< free pages listed in GC records */
-  uint64_t main_pages;        /**< pages of the main tree (table records) */
-  uint64_t table_pages;       /**< pages of named tables, sub-trees included */
-  uint64_t large_pages;       /**< large-value pages (part of main_pages/table_pages) */
-  uint64_t lost_pages;        /**< pages accounted to nothing */
-  uint64_t double_pages;      /**< pages accounted twice */
-  uint64_t tables;            /**< named tables */
-  uint64_t entries;           /**< entries in all tables */
-  uint64_t recent_txnid;      /**< newest valid meta */
-  uint64_t steady_txnid;      /**< newest steady meta */
-  uint64_t checked_txnid;     /**< the snapshot that was checked */
-  int meta_selected;          /**< the meta that was checked (0, 1, 2) */
-  int meta_valid[3];          /**< 1 if the meta is valid */
-  int meta_steady[3];         /**< 1 if the meta is steady */
+  uint64_t file_pages;      /**< pages in the file */
+  uint64_t allocated_pages; /**< first never-allocated page number of the checked snapshot */
+  uint64_t meta_pages;      /**< 3 */
+  uint64_t gc_tree_pages;   /**< pages of the GC tree */
+  uint64_t gc_listed_pages; /**< free pages listed in GC records */
+  uint64_t main_pages;      /**< pages of the main tree (table records) */
+  uint64_t table_pages;     /**< pages of named tables, sub-trees included */
+  uint64_t large_pages;     /**< large-value pages (part of main_pages/table_pages) */
+  uint64_t lost_pages;      /**< pages accounted to nothing */
+  uint64_t double_pages;    /**< pages accounted twice */
+  uint64_t tables;          /**< named tables */
+  uint64_t entries;         /**< entries in all tables */
+  uint64_t recent_txnid;    /**< newest valid meta */
+  uint64_t steady_txnid;    /**< newest steady meta */
+  uint64_t checked_txnid;   /**< the snapshot that was checked */
+  int meta_selected;        /**< the meta that was checked (0, 1, 2) */
+  int meta_valid[3];        /**< 1 if the meta is valid */
+  int meta_steady[3];       /**< 1 if the meta is steady */
   uint64_t meta_txnid[3];
   uint64_t problems[EMDB_CHK_CLASS_COUNT]; /**< problems per class */
   uint64_t problems_total;
