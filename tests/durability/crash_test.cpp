@@ -19,13 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "core/internal.hpp"
 #include "durability/fault_fs.hpp"
 #include "durability/workload.hpp"
 #include "os/bootid.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
-#include "txn/audit.hpp"
 
 namespace emdb_test {
 namespace {
@@ -36,44 +34,17 @@ struct Config {
   unsigned psize;
 };
 
+int OpenEnv(const std::string& dir, const Config& c, EMDB_env** out) {
+  return OpenTestEnv(dir, c.mode | (c.writemap ? unsigned(EMDB_WRITEMAP) : 0u), c.psize,
+                     intptr_t(64) << 20, out);
+}
+
 std::string Name(const Config& c) {
   const char* m = c.mode == EMDB_SYNC_DURABLE  ? "durable"
                   : c.mode == EMDB_NOMETASYNC  ? "nometasync"
                   : c.mode == EMDB_SAFE_NOSYNC ? "safe_nosync"
                                                : "utterly_nosync";
   return std::string(m) + (c.writemap ? "_writemap" : "") + "_ps" + std::to_string(c.psize);
-}
-
-int OpenEnv(const std::string& dir, const Config& c, EMDB_env** out) {
-  EMDB_env* env = nullptr;
-  int rc = emdb_env_create(&env);
-  if (rc) return rc;
-  rc = emdb_env_set_maxdbs(env, 4);
-  if (rc == 0) {
-    rc = emdb_env_set_geometry(env, -1, -1, intptr_t(64) << 20, intptr_t(c.psize) * 16, -1,
-                               intptr_t(c.psize));
-  }
-  if (rc == 0) {
-    rc =
-        emdb_env_open(env, dir.c_str(),
-                      EMDB_env_flags_t(c.mode | (c.writemap ? unsigned(EMDB_WRITEMAP) : 0u)), 0644);
-  }
-  if (rc != 0) {
-    emdb_env_close_ex(env, true);
-    return rc;
-  }
-  *out = env;
-  return 0;
-}
-
-// Page accounting of the reopened database: every page used exactly once.
-int AuditDatabase(EMDB_env* env) {
-  EMDB_txn* txn = nullptr;
-  int rc = emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn);
-  if (rc) return rc;
-  rc = emdb::txn::Audit(reinterpret_cast<emdb::Txn*>(txn), {});
-  emdb_txn_abort(txn);
-  return rc;
 }
 
 class CrashTest : public ::testing::TestWithParam<Config> {};

@@ -13,12 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "core/internal.hpp"
 #include "durability/fault_fs.hpp"
 #include "durability/workload.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
-#include "txn/audit.hpp"
 
 namespace emdb_test {
 namespace {
@@ -29,30 +27,7 @@ struct Config {
 };
 
 int OpenEnv(const std::string& dir, const Config& c, EMDB_env** out) {
-  EMDB_env* env = nullptr;
-  int rc = emdb_env_create(&env);
-  if (rc) return rc;
-  rc = emdb_env_set_maxdbs(env, 4);
-  if (rc == 0) {
-    rc = emdb_env_set_geometry(env, -1, -1, intptr_t(64) << 20, intptr_t(c.psize) * 16, -1,
-                               intptr_t(c.psize));
-  }
-  if (rc == 0) rc = emdb_env_open(env, dir.c_str(), EMDB_env_flags_t(c.flags), 0644);
-  if (rc != 0) {
-    emdb_env_close_ex(env, true);
-    return rc;
-  }
-  *out = env;
-  return 0;
-}
-
-int Audit(EMDB_env* env) {
-  EMDB_txn* txn = nullptr;
-  int rc = emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn);
-  if (rc) return rc;
-  rc = emdb::txn::Audit(reinterpret_cast<emdb::Txn*>(txn), {});
-  emdb_txn_abort(txn);
-  return rc;
+  return OpenTestEnv(dir, c.flags, c.psize, intptr_t(64) << 20, out);
 }
 
 struct Outcome {
@@ -168,7 +143,7 @@ TEST_P(IoErrorTest, FailedCallLeavesPreviousState) {
       ASSERT_EQ(rc, 0);
       ASSERT_EQ(hash, acked) << "a failed call changed the committed state";
     }
-    ASSERT_EQ(Audit(env), 0) << "page accounting failed after the I/O error";
+    ASSERT_EQ(AuditDatabase(env), 0) << "page accounting failed after the I/O error";
     // The database goes on working.
     fs.Reset();
     Workload w2(rng(), cfg.psize);
@@ -177,7 +152,7 @@ TEST_P(IoErrorTest, FailedCallLeavesPreviousState) {
     ASSERT_EQ(emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn), 0);
     ASSERT_EQ(w2.Next(txn, &m2), 0);
     ASSERT_EQ(emdb_txn_commit(txn), 0);
-    ASSERT_EQ(Audit(env), 0);
+    ASSERT_EQ(AuditDatabase(env), 0);
     ASSERT_EQ(emdb_env_close(env), 0);
   }
   fs.Uninstall();

@@ -16,11 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/internal.hpp"
 #include "durability/workload.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
-#include "txn/audit.hpp"
 
 namespace emdb_test {
 namespace {
@@ -31,21 +29,7 @@ struct Config {
 };
 
 int OpenEnv(const std::string& dir, const Config& c, EMDB_env** out) {
-  EMDB_env* env = nullptr;
-  int rc = emdb_env_create(&env);
-  if (rc) return rc;
-  rc = emdb_env_set_maxdbs(env, 4);
-  if (rc == 0) {
-    rc = emdb_env_set_geometry(env, -1, -1, intptr_t(256) << 20, intptr_t(c.psize) * 16, -1,
-                               intptr_t(c.psize));
-  }
-  if (rc == 0) rc = emdb_env_open(env, dir.c_str(), EMDB_env_flags_t(c.flags), 0644);
-  if (rc != 0) {
-    emdb_env_close_ex(env, true);
-    return rc;
-  }
-  *out = env;
-  return 0;
+  return OpenTestEnv(dir, c.flags, c.psize, intptr_t(256) << 20, out);
 }
 
 // The child: commit forever, writing the number of each acknowledged commit to `fd`.
@@ -117,8 +101,8 @@ TEST_P(KillTest, KilledWriterLeavesACommittedState) {
     if (hash == h_next && h_next != h_acked) mid_commit++;
     // Page accounting, then a new writer commits.
     EMDB_txn* txn = nullptr;
+    ASSERT_EQ(AuditDatabase(env), 0);
     ASSERT_EQ(emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn), 0);
-    ASSERT_EQ(emdb::txn::Audit(reinterpret_cast<emdb::Txn*>(txn), {}), 0);
     Workload w2(wseed + 1, cfg.psize);
     Model scratch;
     ASSERT_EQ(w2.Next(txn, &scratch), 0);

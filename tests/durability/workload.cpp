@@ -3,6 +3,9 @@
 
 #include <vector>
 
+#include "core/internal.hpp"
+#include "txn/audit.hpp"
+
 namespace emdb_test {
 namespace {
 
@@ -164,6 +167,33 @@ int HashDatabase(EMDB_env* env, uint64_t* hash) {
   }
   emdb_txn_abort(txn);
   *hash = h.h;
+  return rc;
+}
+
+int OpenTestEnv(const std::string& dir, unsigned flags, unsigned psize, intptr_t upper_bytes,
+                EMDB_env** out) {
+  EMDB_env* env = nullptr;
+  int rc = emdb_env_create(&env);
+  if (rc) return rc;
+  rc = emdb_env_set_maxdbs(env, 4);
+  if (rc == 0) {
+    rc = emdb_env_set_geometry(env, -1, -1, upper_bytes, intptr_t(psize) * 16, -1, intptr_t(psize));
+  }
+  if (rc == 0) rc = emdb_env_open(env, dir.c_str(), EMDB_env_flags_t(flags), 0644);
+  if (rc != 0) {
+    emdb_env_close_ex(env, true);
+    return rc;
+  }
+  *out = env;
+  return 0;
+}
+
+int AuditDatabase(EMDB_env* env) {
+  EMDB_txn* txn = nullptr;
+  int rc = emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn);
+  if (rc) return rc;
+  rc = emdb::txn::Audit(reinterpret_cast<emdb::Txn*>(txn), {});
+  emdb_txn_abort(txn);
   return rc;
 }
 

@@ -46,4 +46,13 @@ class Workload {
 // Content of the database, hashed exactly like Model::Hash (0 tables missing = empty).
 int HashDatabase(EMDB_env* env, uint64_t* hash);
 
+// Opens (or creates) the test database at `dir`: 4 tables at most, page size `psize`, upper
+// bound `upper_bytes`, growth step 16 pages, env flags `flags`. On failure nothing stays open.
+int OpenTestEnv(const std::string& dir, unsigned flags, unsigned psize, intptr_t upper_bytes,
+                EMDB_env** out);
+
+// Page accounting of the database (every page used exactly once), from a new write txn that
+// is then aborted.
+int AuditDatabase(EMDB_env* env);
+
 }  // namespace emdb_test
