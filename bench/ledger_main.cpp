@@ -6,7 +6,7 @@
 //               [--growth BYTES] [--shrink BYTES]
 // Defaults follow issue 4: 2,000 blocks of 2,000 appends, 1,000 updates and 2,000 prunes, a
 // reader holding each snapshot for 50 blocks, 1,000,000 records preloaded. LMDB gets a fixed
-// map of --upper bytes (16 GiB); emdb the same upper, an 8 MiB growth step and a 16 MiB shrink
+// map of --upper bytes (16 GiB); emdb the same upper, a 4 MiB growth step and an 8 MiB shrink
 // threshold.
 // The default mode is lazy (LMDB MDB_NOSYNC, emdb EMDB_SAFE_NOSYNC): neither maps the file
 // writable, so st_size is the space each engine has allocated.
@@ -146,8 +146,8 @@ int main(int argc, char **argv) {
   ledger::Params p;
   p.open.mode = SyncMode::lazy;
   p.open.upper_bytes = size_t(16) << 30;
-  p.open.growth_bytes = size_t(8) << 20;  // a node-like geometry, scaled to this run's size
-  p.open.shrink_bytes = 16ll << 20;
+  p.open.growth_bytes = size_t(4) << 20;  // a node-like geometry, scaled to this run's size
+  p.open.shrink_bytes = 8ll << 20;
   std::string dir = "/tmp/emdb-ledger", out = "ledger";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -169,6 +169,10 @@ int main(int argc, char **argv) {
       p.value_size = std::stoull(next());
     else if (a == "--upper")
       p.open.upper_bytes = std::stoull(next());
+    else if (a == "--growth")
+      p.open.growth_bytes = std::stoull(next());
+    else if (a == "--shrink")
+      p.open.shrink_bytes = std::stoll(next());
     else if (a == "--mode") {
       if (!parse_sync_mode(next(), &p.open.mode)) die("bad --mode");
     } else {

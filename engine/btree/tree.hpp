@@ -45,6 +45,8 @@ void SubInit(Cursor* parent, const uint8_t* node);
 [[nodiscard]] Status First(Cursor* c);
 [[nodiscard]] Status Last(Cursor* c);
 [[nodiscard]] Status Next(Cursor* c);
+// Moves from the cursor's leaf to the first entry of the next leaf (EMDB_NOTFOUND at the end).
+[[nodiscard]] Status NextLeafFirst(Cursor* c);
 [[nodiscard]] Status Prev(Cursor* c);
 // The entry under the cursor: key, value (large values resolved), node flags.
 [[nodiscard]] Status Current(const Cursor* c, Slice* key, Slice* data, uint16_t* nflags);

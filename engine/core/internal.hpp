@@ -234,6 +234,14 @@ struct Env {
   int recovery_meta = -1;
   std::atomic<Txn*> spare_write{nullptr};  // a finished top-level write txn object, for reuse
 
+  // In-place compaction (txn/compact.hpp), writer only: where a pass stopped by a budget
+  // resumes (a main-tree key, and a key inside that table, or "after that table"), and the
+  // boundary of the last pass of the current episode (kInvalidPgno: none).
+  bool compact_resume = false, compact_after = false;
+  std::string compact_table, compact_key;
+  format::pgno_t compact_last_boundary = ~format::pgno_t(0);
+  uint64_t pinned_recent = 0;  // compact::PinnedPages, recent maximum (decaying per commit)
+
   // Page buffer pool for dirty pages (single writer, no lock needed).
   std::vector<Page*> page_pool;
 
@@ -273,11 +281,12 @@ struct Txn {
   txnid_t gc_limit = 0;  // GC records with key <= gc_limit may be reclaimed
   bool gc_busy = false;  // the GC tree is being modified: no pulls
   bool canary_set = false;
-  bool steady_tried = false;  // SAFE_NOSYNC: made a steady point to free space once
-  bool geo_changed = false;   // emdb_env_set_geometry inside this txn: commit writes the meta
-  uint64_t gc_pulled = 0;     // GC records pulled by this txn (emdb_txn_info, tests)
-  uint64_t shrink_to = 0;     // emdb_env_set_geometry asked for a smaller `now` (pages)
-  bool coalesced = false;     // space::Coalesce ran in this txn
+  bool steady_tried = false;        // SAFE_NOSYNC: made a steady point to free space once
+  bool geo_changed = false;         // emdb_env_set_geometry inside this txn: commit writes the meta
+  uint64_t gc_pulled = 0;           // GC records pulled by this txn (emdb_txn_info, tests)
+  uint64_t shrink_to = 0;           // emdb_env_set_geometry asked for a smaller `now` (pages)
+  bool coalesced = false;           // space::Coalesce ran in this txn
+  bool reclaimed_unsorted = false;  // a bulk GC pull is appending to `reclaimed` (sorted after)
 
   // ---- read transactions (space management) ----
   bool parked = false;      // emdb_txn_park: the writer may oust it

@@ -242,8 +242,11 @@ static Status TakeCurrent(Txn* t, Cursor* cur, Slice v, bool* got) {
     if (pg < kNumMetas || pg >= t->next_pgno) return EMDB_CORRUPTED;
     t->reclaimed[old + i] = pg;
   }
-  std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + long(old), t->reclaimed.end(),
-                     std::greater<pgno_t>());
+  // A bulk pull (space::Coalesce) sorts once at its end instead.
+  if (!t->reclaimed_unsorted) {
+    std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + long(old), t->reclaimed.end(),
+                       std::greater<pgno_t>());
+  }
   t->gc_busy = true;
   Status rc = bt::TouchPath(&gc);
   if (rc == 0) rc = bt::Delete(&gc);

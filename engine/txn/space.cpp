@@ -14,6 +14,7 @@
 #include "base/shared_words.hpp"
 #include "btree/cursor.hpp"
 #include "btree/tree.hpp"
+#include "txn/compact.hpp"
 #include "txn/pages.hpp"
 #include "txn/txn.hpp"
 
@@ -22,9 +23,6 @@ namespace emdb::space {
 using namespace format;
 
 namespace {
-
-// The smallest file a database can have, in pages (three metas and room for the roots).
-constexpr uint64_t kMinPages = 16;
 
 uint64_t SteadyTxnid(Env* env) {
   int head, steady;
@@ -106,14 +104,17 @@ void Refund(Txn* t) {
 // freed at the end one commit at a time land in successive records, which is why more than the
 // newest chunk is looked at. The work is bounded by the pages refunded plus kTailScan chunks.
 //
-// When the file could shrink (a shrink threshold is set and the file is above lower + it), each
-// commit also takes the oldest eligible chunks (kCoalesceChunks per commit: constant cost). Its
-// pages join the sorted reclaimed list, where allocation takes the lowest first, and the rest are
-// saved under this txn's id: over a number of commits the free pages of all records meet, live
-// pages (the GC tree's own leaves included) move down, and the top of the file frees up for refund.
+// When the file could shrink by much (compact::Worthwhile: a shrink threshold is set and at
+// least a quarter of the file is free and held by no reader), a commit also takes old eligible
+// chunks (Coalesce: all of them while there are at most kCoalesceAllPages free pages, else
+// kCoalesceChunks per commit). Their pages join the sorted reclaimed list, where
+// allocation takes the lowest first (compaction moves live pages down into them), the free top
+// of the file is refunded, and the rest is saved again under a newer txnid. Under ordinary
+// churn nothing is coalesced: LIFO reuse keeps taking the hot pages.
 constexpr unsigned kTailScan = 8;
 constexpr pgno_t kTailWindow = 256;
 constexpr unsigned kCoalesceChunks = 4;
+constexpr uint64_t kCoalesceAllPages = uint64_t(1) << 18;
 
 static Status RefundTail(Txn* t) {
   std::vector<pages::GcChunkRef> refs;
@@ -139,6 +140,29 @@ Status Coalesce(Txn* t) {
   t->coalesced = true;
   const Geometry& g = t->env->geo;
   if (g.shrink == 0 || g.now <= std::max(g.lower, kMinPages) + g.shrink) return 0;
+  // Only when the free space is large (compact.hpp C2): under ordinary churn pulling the oldest
+  // chunks would trade LIFO reuse of hot pages for cold low ones, and rewrite GC records on
+  // every commit. Called during allocation, so only the bound that reads no page is used.
+  if (!compact::Worthwhile(t, compact::LiveLowerBound(t))) return 0;
+  // While the eligible free pool is at most kCoalesceAllPages, every eligible chunk (one sort
+  // of at most that many pages: all free pages meet in the reclaimed list, compaction moves live
+  // pages into the lowest, the highest are refunded); beyond, the kCoalesceChunks oldest
+  // (constant work: the commit cost must not grow with the GC), so successive commits cycle
+  // through it.
+  const uint64_t live = compact::LiveLowerBound(t);
+  const uint64_t free = t->next_pgno > live ? t->next_pgno - live : 0;
+  if (free <= kCoalesceAllPages) {
+    t->reclaimed_unsorted = true;
+    Status rc = 0;
+    while (rc == 0) {
+      bool got = false;
+      rc = pages::PullGcChunk(t, pages::GcPick::kOldest, &got);
+      if (!got) break;
+    }
+    t->reclaimed_unsorted = false;
+    std::sort(t->reclaimed.begin(), t->reclaimed.end(), std::greater<pgno_t>());
+    return rc;
+  }
   for (unsigned i = 0; i < kCoalesceChunks; i++) {
     bool got = false;
     EMDB_TRY(pages::PullGcChunk(t, pages::GcPick::kOldest, &got));
@@ -247,10 +271,10 @@ Status NextChunk(Txn* t, txnid_t txnid, uint32_t* out) {
 //  - the pages this txn retired, under (txnid, 0), (txnid, 1), ...: snapshots up to this one
 //    may still reach them;
 //  - the free pages it took but did not use (reclaimed) and the pages it allocated and freed
-//    (loose), under the newest eligible txnid (gc_limit) with chunk numbers after that txnid's
-//    existing chunks. They were reusable before this commit and stay reusable: saving them under
-//    the new txnid would pin them behind every reader running now (LMDB likewise saves its
-//    leftovers under the txnids it consumed).
+//    (loose), under the newest txnid that stays eligible (gc_limit - 1), with chunk numbers
+//    after that txnid's existing chunks. They were reusable before this commit and stay reusable:
+//    saving them under the new txnid would pin them behind every reader running now (LMDB likewise
+//    saves its leftovers under the txnids it consumed).
 // Reserving records allocates and frees pages, so only the counts are tracked while reserving
 // (each reservation is O(log n)); each list is sorted once, then the chunks are filled in place.
 // A 10-million-page free list costs one sort, not one per chunk.
@@ -262,7 +286,10 @@ Status SaveGc(Txn* t) {
   ChunkGroup retired_g, free_g;
   retired_g.txnid = t->txnid;
   const bool old_key = t->gc_limit >= 1 && t->gc_limit < t->txnid;
-  free_g.txnid = old_key ? t->gc_limit : t->txnid;
+  // One below gc_limit: the next txn's limit may be one lower than this one's (a weak commit
+  // after a steady point keeps the steady point's predecessor, see txn::BeginWrite), and pages
+  // saved above it would wait, unusable, for the next steady point.
+  free_g.txnid = old_key ? std::max<txnid_t>(1, t->gc_limit - 1) : t->txnid;
   Status rc = 0;
   if (old_key) rc = NextChunk(t, free_g.txnid, &free_g.base);
   while (rc == 0) {
@@ -323,27 +350,40 @@ uint64_t MaxReaderPages(const Env* env) {
   return m;
 }
 
-uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable) {
-  Env* env = t->env;
+// The size (pages) the file may shrink to with `next_pgno` in use: at least every reader's
+// snapshot (and, unless `durable`, the last steady meta's), rounded up to a growth unit, not
+// below lower; `now` when the gain is not above the shrink threshold (unless `forced_to`).
+static uint64_t ShrinkTarget(Env* env, uint64_t next_pgno, bool durable, uint64_t forced_to) {
   const Geometry& g = env->geo;
   uint64_t now = g.now;
-  bool forced = t->shrink_to != 0;
+  const bool forced = forced_to != 0;
   if (g.shrink == 0 && !forced) return now;
-  if (t->geo_changed && !forced) return now;  // a `now` asked for in this txn stays
   uint64_t keep = next_pgno;
   keep = std::max(keep, MaxReaderPages(env));
   if (!durable) keep = std::max(keep, SteadyNextPgno(env));
   uint64_t target = RoundUp(keep, GrowthUnit(env));
-  if (forced) target = std::max(target, t->shrink_to);
+  if (forced) target = std::max(target, forced_to);
   target = std::max(target, RoundUp(std::max(g.lower, kMinPages), OsUnit(env)));
   if (target >= now) return now;
   if (!forced && now - target <= g.shrink) return now;
   return target;
 }
 
+uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable) {
+  if (t->geo_changed && t->shrink_to == 0) return t->env->geo.now;  // a `now` asked for stays
+  return ShrinkTarget(t->env, next_pgno, durable, t->shrink_to);
+}
+
+uint64_t PlanShrinkAtSteady(Env* env, uint64_t next_pgno) {
+  return ShrinkTarget(env, next_pgno, /*durable=*/true, 0);
+}
+
 void ApplyShrink(Txn* t, uint64_t now) {
-  Env* env = t->env;
   t->shrink_to = 0;
+  TruncateTo(t->env, now);
+}
+
+void TruncateTo(Env* env, uint64_t now) {
   if (now >= env->geo.now) return;
   // The head is published: a reader that loaded an older meta either shows in its slot now or
   // retries on the new head (L2). Check the slots again before cutting.

@@ -31,6 +31,9 @@
 
 namespace emdb::space {
 
+// The smallest file, in pages (metas and room for the first trees).
+inline constexpr uint64_t kMinPages = 16;
+
 // ReaderSlot::flags bits.
 inline constexpr uint32_t kSlotParked = 1;  // the reader parked its txn: it may be ousted
 inline constexpr uint32_t kSlotOusted = 2;  // the writer took the snapshot away
@@ -47,16 +50,20 @@ void AdoptGeometry(Env* env, const format::Geometry& g);
 [[nodiscard]] Status SaveGc(Txn* t);
 // S3: gives free pages at the end back to the unallocated tail.
 void Refund(Txn* t);
-// Incremental coalescing, once per write txn, before its first GC pull (or at its commit): when
-// the file could shrink (a threshold is set and the file is above lower + it), the oldest
-// eligible GC chunks (4: constant cost) join the reclaimed list. Allocation takes the lowest
-// reclaimed page first, so live pages move towards the start of the file and the end frees up
-// for refund and truncation; unused pages are saved again under the newest eligible txnid.
+// Coalescing, once per write txn, before its first GC pull (or at its commit): when the file
+// could shrink by much (compact::Worthwhile), every eligible GC chunk joins the reclaimed list.
+// Allocation takes the lowest reclaimed page first, so live pages move towards the start of the
+// file (compact.hpp moves the rest) and the end frees up for refund and truncation; unused
+// pages are saved again under the newest eligible txnid.
 [[nodiscard]] Status Coalesce(Txn* t);
 // S4, before the meta is written: the file size (pages) the meta records.
 uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable);
 // S4, after the meta was written and published: truncates to `now` if still allowed.
 void ApplyShrink(Txn* t, uint64_t now);
+// S4 for a steady point made without a commit (txn::SteadyHead, emdb_env_sync): the size the
+// head meta may record once it is steady; then TruncateTo after the meta is on disk.
+uint64_t PlanShrinkAtSteady(Env* env, uint64_t next_pgno);
+void TruncateTo(Env* env, uint64_t now);
 
 // S5: at upper. *again: a reader was cleared or ousted and gc_limit rose; retry the allocation.
 [[nodiscard]] Status KickLaggards(Txn* t, unsigned n, bool* again);

@@ -18,6 +18,7 @@
 #include "btree/tree.hpp"
 #include "os/bootid.hpp"
 #include "txn/audit.hpp"
+#include "txn/compact.hpp"
 #include "txn/pages.hpp"
 #include "txn/space.hpp"
 
@@ -554,8 +555,15 @@ static bool AutosyncDue(Env* env) {
 }
 
 Status Commit(Txn* t, EMDB_commit_latency* latency) {
-  struct timespec t0, t1, t2, t3, t4;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  // The clocks are read only for emdb_txn_commit_ex with a latency out-parameter: a plain commit
+  // reads none (on some virtual machines a clock read is a system call, and CLOCK_THREAD_CPUTIME_ID
+  // always is one).
+  struct timespec t0 {
+  }, t1{}, t2{}, t3{}, t4{};
+  auto stamp = [latency](clockid_t clk, struct timespec* ts) {
+    if (latency != nullptr) clock_gettime(clk, ts);
+  };
+  stamp(CLOCK_MONOTONIC, &t0);
   Env* env = t->env;
   if (latency) std::memset(latency, 0, sizeof(*latency));
   if (t->child != nullptr) {
@@ -581,35 +589,39 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   }
   // Latency parts inside the preparation (EMDB_commit_latency): the GC save (wall and this
   // thread's CPU time) and the page-accounting audits.
-  struct timespec g0, g1, c0, c1, a0, a1;
+  struct timespec g0 {
+  }, g1{}, c0{}, c1{}, a0{}, a1{};
   uint32_t audit_time = 0;
-  Status rc = SaveTableRecords(t);
+  // In-place compaction after mass deletes (compact.hpp), then the table records.
+  compact::NoteCommit(env);
+  Status rc = compact::Run(t);
+  if (rc == 0) rc = SaveTableRecords(t);
   if (rc == 0 && AuditEnabled()) {
-    clock_gettime(CLOCK_MONOTONIC, &a0);
+    stamp(CLOCK_MONOTONIC, &a0);
     rc = Audit(t, {});
-    clock_gettime(CLOCK_MONOTONIC, &a1);
+    stamp(CLOCK_MONOTONIC, &a1);
     audit_time += Now16dot16(a0, a1);
     if (rc != 0)
       EMDB_LOG_ERR("audit failed before the GC save of txn %llu", (unsigned long long)t->txnid);
   }
   const uint64_t retired_pages = t->retired.size();  // for emdb_reader_list (bytes retained)
-  clock_gettime(CLOCK_MONOTONIC, &g0);
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  stamp(CLOCK_MONOTONIC, &g0);
+  stamp(CLOCK_THREAD_CPUTIME_ID, &c0);
   if (rc == 0) rc = space::SaveGc(t);
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-  clock_gettime(CLOCK_MONOTONIC, &g1);
+  stamp(CLOCK_THREAD_CPUTIME_ID, &c1);
+  stamp(CLOCK_MONOTONIC, &g1);
   if (rc == 0 && AuditEnabled()) {
-    clock_gettime(CLOCK_MONOTONIC, &a0);
+    stamp(CLOCK_MONOTONIC, &a0);
     rc = Audit(t, {});
-    clock_gettime(CLOCK_MONOTONIC, &a1);
+    stamp(CLOCK_MONOTONIC, &a1);
     audit_time += Now16dot16(a0, a1);
     if (rc != 0)
       EMDB_LOG_ERR("audit failed after the GC save of txn %llu", (unsigned long long)t->txnid);
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  stamp(CLOCK_MONOTONIC, &t1);
   if (rc == 0) rc = EMDB_FAILPOINT("commit.before_write");
   if (rc == 0) rc = WritePages(t);
-  clock_gettime(CLOCK_MONOTONIC, &t2);
+  stamp(CLOCK_MONOTONIC, &t2);
   unsigned mode = env->flags | (t->flags & (EMDB_TXN_NOSYNC | EMDB_TXN_NOMETASYNC));
   bool weak = (mode & EMDB_SAFE_NOSYNC) != 0;
   bool meta_sync = !weak && !(mode & EMDB_NOMETASYNC);
@@ -678,7 +690,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     return rc;
   }
   rc = WriteMetaPage(env, unsigned(slot), page.data(), meta_sync);
-  clock_gettime(CLOCK_MONOTONIC, &t3);
+  stamp(CLOCK_MONOTONIC, &t3);
   if (rc != 0) {
     EMDB_LOG_ERR("commit of txn %llu: writing the meta failed: %d; environment panics",
                  (unsigned long long)t->txnid, rc);
@@ -725,7 +737,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   env->writer_tid.store(0);
   env->lck.UnlockWriter();
   t->flags |= EMDB_TXN_FINISHED;
-  clock_gettime(CLOCK_MONOTONIC, &t4);
+  stamp(CLOCK_MONOTONIC, &t4);
   if (latency) {
     latency->preparation = Now16dot16(t0, t1);
     latency->gc_wallclock = Now16dot16(g0, g1);
@@ -746,11 +758,18 @@ Status SteadyHead(Env* env) {
   if (head < 0) return EMDB_CORRUPTED;
   EMDB_TRY(EMDB_FAILPOINT("sync.before_data_sync"));
   EMDB_TRY(FlushData(env));
+  uint64_t shrink_to = 0;
   if (head != steady) {
     Meta m = DecodeMeta(PageData(env->MetaPage(unsigned(head))));
     os::BootId boot = os::CurrentBootId();
     m.bootid[0] = boot.x;
     m.bootid[1] = boot.y;
+    // The weak commits before this steady point may have left a free tail that only the steady
+    // point allowed to cut (space.hpp S4): the steady meta records the smaller size.
+    if (env->recovery_meta < 0 && m.geo.now == env->geo.now) {
+      const uint64_t target = space::PlanShrinkAtSteady(env, m.next_pgno);
+      if (target < m.geo.now) m.geo.now = shrink_to = target;
+    }
     m.sign = MetaChecksum(m);
     std::vector<uint8_t> page(std::max<size_t>(env->psize, kMinPageSize), 0);
     std::memcpy(page.data(), env->MetaPage(unsigned(head)), kPageHeaderSize);
@@ -763,6 +782,7 @@ Status SteadyHead(Env* env) {
     EMDB_TRY(env->file->MSync(env->map.base(), env->psize * kNumMetas, 0));
   }
   MarkSynced(env);
+  if (shrink_to != 0) space::TruncateTo(env, shrink_to);
   return 0;
 }
 
