@@ -867,6 +867,19 @@ typedef int(EMDB_chk_problem_func)(void *ctx, EMDB_chk_class_t problem_class, ui
 EMDB_API int emdb_env_chk(EMDB_env *env, EMDB_chk_flags_t flags, int meta_selector,
                           EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
                           void *ctx) EMDB_NOEXCEPT;
+/** Checks a database that cannot be opened (damaged metas, a truncated file) from its data
+ * file alone: `pathname` is a database directory or a data file. The page size is found by
+ * probing the three meta slots at every page size from 256 to 65536; each meta's damage is
+ * reported (EMDB_CHK_META, pgno = the meta's index); meta_selector -1 checks the newest valid
+ * meta, 0-2 that one; a file shorter than the checked meta's next_pgno is reported as one
+ * EMDB_CHK_IO problem (pgno = the first missing page) and the trees are checked as far as the
+ * file goes. No lock file is used: the file must not be written meanwhile. Flags:
+ * EMDB_CHK_SKIP_BTREE_TRAVERSAL, EMDB_CHK_SKIP_KV_TRAVERSAL, EMDB_CHK_IGNORE_ORDER,
+ * EMDB_CHK_PROGRESS (others are EMDB_EINVAL). Returns as emdb_env_chk, or EMDB_INVALID when no
+ * slot holds a meta at any page size, or an errno. */
+EMDB_API int emdb_preopen_chk(const char *pathname, EMDB_chk_flags_t flags, int meta_selector,
+                              EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
+                              void *ctx) EMDB_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */
