@@ -747,7 +747,12 @@ EMDB_API int emdb_enumerate_tables(const EMDB_txn *txn, EMDB_table_enum_func *fu
  * the copy has no free pages; EMDB_CP_FORCE_DYNAMIC_SIZE makes its geometry growable;
  * EMDB_CP_DONT_FLUSH skips the final fdatasync; EMDB_CP_OVERWRITE replaces an existing `dest`;
  * EMDB_CP_DISPOSE_TXN (txn variants) aborts `txn` afterwards, whatever the result.
- * EMDB_CP_THROTTLE_MVCC and EMDB_CP_RENEW_TXN are EMDB_EINVAL (no parked transactions). */
+ * EMDB_CP_THROTTLE_MVCC parks the read txn while the copy writes, so a writer short of space
+ * may oust it (the copy then fails with EMDB_OUSTED). EMDB_CP_RENEW_TXN renews a lagging txn
+ * before copying and restarts a copy whose snapshot was taken away on the newest snapshot
+ * (regular outputs, at most 8 times); the env variants always renew. A copy never holds
+ * reused pages: a reader kicked meanwhile fails it (EMDB_MVCC_RETARDED). A failed copy into a
+ * regular fd is truncated back to where it began. */
 
 /** Copies a snapshot taken by a read txn begun (and ended) on this thread. `dest` is the data
  * file of the copy (open it with EMDB_NOSUBDIR); an existing directory gets dest/emdb.dat.
