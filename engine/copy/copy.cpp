@@ -506,6 +506,12 @@ Status CopyToFd(Txn* t, int fd, unsigned flags) {
     } else {
       rc = CopyPlain(t, fd, flags);
     }
+    // An error while parked (a failed write) leaves the txn parked: it is handed back unparked,
+    // or ousted.
+    if (t->parked) {
+      const Status u = space::UnparkRead(t);
+      if (rc == 0) rc = u;
+    }
     if (rc == 0) return 0;
     const bool lost = rc == EMDB_OUSTED || rc == EMDB_MVCC_RETARDED;
     if (regular && (::lseek(fd, start, SEEK_SET) < 0 || ::ftruncate(fd, start) != 0)) {

@@ -83,13 +83,15 @@ int KickingHsr(const EMDB_env*, const EMDB_txn*, emdb_pid_t, emdb_tid_t, uint64_
   return 1;
 }
 
-// The failpoint hook: at the first [copy.parked], runs g_on_parked once.
+// The failpoint hook: at the first [copy.parked], runs g_on_parked once; every hit returns
+// g_parked_status (an I/O error there stands for a failed write while parked).
 std::function<void()> g_on_parked;
 std::atomic<int> g_parked_hits{0};
+std::atomic<int> g_parked_status{0};
 emdb::Status Hook(const char* name) {
   if (std::string(name) != "copy.parked") return 0;
   if (g_parked_hits++ == 0 && g_on_parked) g_on_parked();
-  return 0;
+  return g_parked_status.load();
 }
 
 class CopyThrottle : public EnvTest {
@@ -107,6 +109,7 @@ class CopyThrottle : public EnvTest {
   void TearDown() override {
     emdb::fp::TEST_SetHook(nullptr);
     g_on_parked = nullptr;
+    g_parked_status = 0;
     EnvTest::TearDown();
   }
   // At the first park of the copy: a writer in another thread rewrites every value `rounds`
@@ -239,6 +242,23 @@ TEST_F(CopyThrottle, RenewTxnCopiesTheNewestSnapshot) {
   std::string v;
   EXPECT_OK(get(t.get(), dbi_, key_n(4), &v));
   EXPECT_EQ(value_n(4 + 9 * 1000003, kValueSize), v) << "the txn now reads the newest snapshot";
+}
+
+// An error while the txn is parked (here at the failpoint, as a failed write would be): the copy
+// fails with it, leaves no file, and hands the txn back unparked on its snapshot.
+TEST_F(CopyThrottle, ErrorWhileParkedHandsTheTxnBackUnparked) {
+  g_parked_status = EIO;
+  const std::string dest = db_path("eio.emdb");
+  Txn t = read_txn();
+  ASSERT_OK(PutAll(env(), dbi_, 5));  // the txn lags: without RENEW_TXN it keeps its snapshot
+  for (const unsigned extra : {0u, unsigned(EMDB_CP_COMPACT)}) {
+    EXPECT_RC(EIO, emdb_txn_copy2pathname(t.get(), dest.c_str(),
+                                          EMDB_copy_flags_t(EMDB_CP_THROTTLE_MVCC | extra)));
+    EXPECT_FALSE(path_exists(dest));
+    std::string v;
+    EXPECT_OK(get(t.get(), dbi_, key_n(2), &v)) << "unparked";
+    EXPECT_EQ(value_n(2, kValueSize), v);
+  }
 }
 
 // Through a pipe an ousted copy cannot start again: EMDB_OUSTED even with RENEW_TXN.
