@@ -4,11 +4,15 @@
 //            [--progress|--no-progress] PATH
 //
 // Runs emdb_env_chk (engine/check/) on PATH and prints the metas, the page totals and one line
-// per problem. Exit codes (docs/tools.md):
+// per problem. When the open fails because the file is damaged (a meta with a bad magic,
+// version or page size where the open reads it, no valid meta, a truncated file), the data
+// file is checked directly with emdb_preopen_chk instead: the metas are probed, the newest
+// valid one (or the chosen one) is checked, and the damage is reported as problems.
+// Exit codes (docs/tools.md), as mdbx_chk's:
 //   0 no problem; 1 minor problems only; 2 major problems; 3 engine error (the database could
-//   not be opened or checked); 4 system error (errno); 5 usage error or interrupted.
-// Minor: lost pages, table records whose counters disagree with the walk, and damage in a meta
-// other than the checked one. Everything else is major.
+//   not be opened nor its file checked); 4 system error (errno); 5 usage error or interrupted.
+// Minor: lost pages and table records whose counters disagree with the walk. Everything else,
+// meta damage and truncation included, is major.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -48,6 +52,12 @@ const char *class_name(int c) {
 }
 
 bool is_minor(int c) { return c == EMDB_CHK_PAGE_LOST || c == EMDB_CHK_TABLE_RECORD; }
+
+// Open failures that mean a damaged data file: the file is then checked without opening.
+bool damaged_file(int rc) {
+  return rc == EMDB_CORRUPTED || rc == EMDB_INVALID || rc == EMDB_VERSION_MISMATCH ||
+         rc == EMDB_PAGE_NOTFOUND || rc == EMDB_WANNA_RECOVERY;
+}
 
 struct Collected {
   struct P {
@@ -103,7 +113,8 @@ int open_env(const ChkOptions &o, int meta, EMDB_env **out) {
     rc = emdb_env_open(*out, o.path.c_str(), EMDB_env_flags_t(flags), 0644);
   }
   if (rc != 0) {
-    report_error(o.path, "cannot open", rc);
+    // A damaged file is checked directly (run_chk); anything else ends here.
+    if (!damaged_file(rc)) report_error(o.path, "cannot open", rc);
     if (*out) emdb_env_close(*out);
     *out = nullptr;
   }
@@ -127,12 +138,12 @@ int run_chk(const ChkOptions &o) {
     return kChkInterrupted;
   }
   EMDB_env *env = nullptr;
-  int rc = open_env(o, selector, &env);
-  if (rc != 0) return rc > 0 ? kChkSystem : kChkEngine;
+  const int open_rc = open_env(o, selector, &env);
+  if (open_rc != 0 && !damaged_file(open_rc)) return open_rc > 0 ? kChkSystem : kChkEngine;
 
   EMDB_envinfo info{};
-  (void)emdb_env_info_ex(env, nullptr, &info, sizeof(info));
-  Progress progress("chk", info.mi_last_pgno + 1,
+  if (env != nullptr) (void)emdb_env_info_ex(env, nullptr, &info, sizeof(info));
+  Progress progress("chk", env != nullptr ? info.mi_last_pgno + 1 : 0,
                     o.quiet && o.progress == ProgressMode::kAuto ? ProgressMode::kOff : o.progress);
   Collected col;
   col.opt = &o;
@@ -149,31 +160,38 @@ int run_chk(const ChkOptions &o) {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   EMDB_chk_report rep{};
-  rc = emdb_env_chk(env, EMDB_chk_flags_t(flags), selector, &rep, on_problem, &col);
+  int rc;
+  if (env != nullptr) {
+    rc = emdb_env_chk(env, EMDB_chk_flags_t(flags), selector, &rep, on_problem, &col);
+  } else {
+    // The open failed on a damaged file: check the file itself (no lock, nothing to turn).
+    flags &= ~unsigned(EMDB_CHK_READWRITE | EMDB_CHK_TURN_STEADY);
+    rc =
+        emdb_preopen_chk(o.path.c_str(), EMDB_chk_flags_t(flags), selector, &rep, on_problem, &col);
+  }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   progress.finish();
-  emdb_env_close(env);
+  if (env != nullptr) emdb_env_close(env);
 
   if (g_interrupted.load()) {
     report_error(o.path, "interrupted");
     return kChkInterrupted;
   }
   if (rc != EMDB_SUCCESS && rc != EMDB_RESULT_TRUE) {
-    report_error(o.path, "check failed", rc);
+    // Without an env, a file with no meta at all is "cannot open" as before.
+    report_error(o.path, env != nullptr ? "check failed" : "cannot open", rc);
     return rc > 0 ? kChkSystem : kChkEngine;
   }
   // Classify.
   bool major = false;
-  const bool checked_valid = rep.meta_selected >= 0 && rep.meta_valid[rep.meta_selected];
-  for (const auto &p : col.problems) {
-    if (is_minor(p.cls)) continue;
-    if (p.cls == EMDB_CHK_META && checked_valid && int(p.pgno) != rep.meta_selected) continue;
-    major = true;
-  }
-  const int exit_code = col.problems.empty() && rep.problems_total == 0 ? kChkOk
-                        : major                                         ? kChkMajor
-                                                                        : kChkMinor;
+  for (const auto &p : col.problems) major |= !is_minor(p.cls);
+  int exit_code = col.problems.empty() && rep.problems_total == 0 ? kChkOk
+                  : major                                         ? kChkMajor
+                                                                  : kChkMinor;
+  // -t could not be applied to a database that does not open: not a success.
+  const bool turn_refused = o.turn && env == nullptr;
+  if (turn_refused && exit_code == kChkOk) exit_code = kChkEngine;
   auto shown = [&](const Collected::P &p) { return o.table.empty() || p.table == o.table; };
 
   if (o.json) {
@@ -181,6 +199,7 @@ int run_chk(const ChkOptions &o) {
     JsonWriter j(out);
     j.begin_object();
     j.field("path", o.path);
+    if (env == nullptr) j.field("open_error", std::string(emdb_strerror(open_rc)));
     j.field("pagesize", rep.pagesize);
     j.field("file_pages", rep.file_pages);
     j.field("allocated_pages", rep.allocated_pages);
@@ -233,6 +252,10 @@ int run_chk(const ChkOptions &o) {
 
   if (!o.quiet) {
     std::printf("emdb chk %s\n", o.path.c_str());
+    if (env == nullptr) {
+      std::printf(" - the database does not open (%s): its data file was checked directly\n",
+                  emdb_strerror(open_rc));
+    }
     std::printf(" - page size %llu, file %llu pages, allocated %llu pages\n",
                 (unsigned long long)rep.pagesize, (unsigned long long)rep.file_pages,
                 (unsigned long long)rep.allocated_pages);
@@ -267,11 +290,18 @@ int run_chk(const ChkOptions &o) {
     }
     if (rep.problems_total == 0) {
       std::printf("No problems found.\n");
-      if (o.turn) std::printf("Meta %d is now the newest steady meta.\n", selector);
+      if (o.turn && !turn_refused)
+        std::printf("Meta %d is now the newest steady meta.\n", selector);
     } else {
       std::printf("%llu problem(s) (%s): %s\n", (unsigned long long)rep.problems_total,
                   exit_code == kChkMajor ? "major" : "minor", counts.c_str());
-      if (o.turn) std::printf("Meta %d was not turned: the check found problems.\n", selector);
+      if (o.turn && !turn_refused) {
+        std::printf("Meta %d was not turned: the check found problems.\n", selector);
+      }
+    }
+    if (turn_refused) {
+      std::printf("Meta %d was not turned: the database does not open (%s).\n", selector,
+                  emdb_strerror(open_rc));
     }
   }
   return exit_code;

@@ -1,11 +1,13 @@
 // emdb copy — a consistent copy of a database, also while it is being written (mdb_copy,
 // mdbx_copy).
 //
-//   emdb copy [-c] [-f] [-d] [--progress|--no-progress] SRC [DEST|-]
+//   emdb copy [-c] [-f] [-d] [-p] [--progress|--no-progress] SRC [DEST|-]
 //
 // Copies the snapshot of one read transaction with emdb_env_copy2fd. DEST is the data file of
 // the copy (an existing directory gets DEST/emdb.dat); without DEST, or with "-", the copy goes
-// to stdout. See docs/tools.md.
+// to stdout. -p parks the read transaction while the copy writes (EMDB_CP_THROTTLE_MVCC, as
+// mdbx_copy -p): a writer short of space may oust it; a copy into DEST then starts again on the
+// newest snapshot, a copy through a pipe (stdout, or the progress bar) fails. See docs/tools.md.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@ struct CopyOptions {
   bool compact = false;
   bool force = false;
   bool dynamic = false;
+  bool throttle = false;
   ProgressMode progress = ProgressMode::kAuto;
   std::string src;
   std::string dest;
@@ -92,6 +95,7 @@ int run_copy(const CopyOptions &opt) {
   if (opt.compact) flags |= EMDB_CP_COMPACT;
   if (opt.dynamic) flags |= EMDB_CP_FORCE_DYNAMIC_SIZE;
   if (opt.force) flags |= EMDB_CP_OVERWRITE;
+  if (opt.throttle) flags |= EMDB_CP_THROTTLE_MVCC;
 
   int rc = EMDB_SUCCESS;
   int write_error = 0;
@@ -169,6 +173,9 @@ Command add_copy_command(CLI::App &app) {
   cmd->add_flag("-d,--dynamic", opt->dynamic,
                 "Make the copy's size dynamic: lower bound at the minimum, growth and shrink "
                 "steps set (EMDB_CP_FORCE_DYNAMIC_SIZE)");
+  cmd->add_flag("-p,--throttle-mvcc", opt->throttle,
+                "Park the read transaction while writing, so a writer short of space may oust "
+                "it; the copy then restarts on the newest snapshot (EMDB_CP_THROTTLE_MVCC)");
   add_progress_options(*cmd, &opt->progress);
   cmd->add_option("SRC", opt->src, "Database directory or data file to copy")->required();
   cmd->add_option("DEST", opt->dest,

@@ -1049,10 +1049,7 @@ int emdb_txn_park(EMDB_txn* txn, bool autounpark) noexcept {
   if (txn->ousted) return EMDB_OUSTED;
   if (txn->slot->txnid.load(std::memory_order_acquire) != txn->txnid) return EMDB_MVCC_RETARDED;
   txn->autounpark = autounpark;
-  if (txn->parked) return 0;
-  txn->slot->flags.fetch_or(space::kSlotParked);
-  txn->parked = true;
-  return 0;
+  return space::ParkRead(txn);
 }
 
 int emdb_txn_unpark(EMDB_txn* txn, bool restart_if_ousted) noexcept {

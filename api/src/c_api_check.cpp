@@ -1,6 +1,7 @@
 // api/src/c_api_check.cpp — the C entry points of the page walker and the checker
-// (emdb_env_pgwalk, emdb_env_chk). They validate handles and arguments, take the snapshot (a
-// read txn, or a write txn to lock writers out), and call engine/check/.
+// (emdb_env_pgwalk, emdb_env_chk, emdb_preopen_chk). They validate handles and arguments, take
+// the snapshot (a read txn, or a write txn to lock writers out) or, for a database that cannot
+// be opened, check its file directly, and call engine/check/.
 #include <emdb/emdb.h>
 
 #include "c_api_internal.hpp"
@@ -55,6 +56,22 @@ int emdb_env_chk(EMDB_env* env, EMDB_chk_flags_t flags, int meta_selector, EMDB_
     }
     return r;
   });
+}
+
+int emdb_preopen_chk(const char* pathname, EMDB_chk_flags_t flags, int meta_selector,
+                     EMDB_chk_report* report, EMDB_chk_problem_func* problem_callback,
+                     void* ctx) noexcept {
+  if (pathname == nullptr || *pathname == '\0') return EMDB_EINVAL;
+  // No env: no writer lock to take and nothing to turn.
+  const unsigned known = EMDB_CHK_SKIP_BTREE_TRAVERSAL | EMDB_CHK_SKIP_KV_TRAVERSAL |
+                         EMDB_CHK_IGNORE_ORDER | EMDB_CHK_PROGRESS;
+  const unsigned f = unsigned(EnumValue(flags));
+  if (f & ~known) return EMDB_EINVAL;
+  if (meta_selector < -1 || meta_selector > 2) return EMDB_EINVAL;
+  EMDB_chk_report local{};
+  if (report == nullptr) report = &local;
+  return Guard(
+      [&] { return check::CheckFile(pathname, f, meta_selector, report, problem_callback, ctx); });
 }
 
 }  // extern "C"

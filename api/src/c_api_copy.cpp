@@ -4,8 +4,9 @@
 //
 // Flags: EMDB_CP_COMPACT, EMDB_CP_FORCE_DYNAMIC_SIZE, EMDB_CP_DONT_FLUSH, EMDB_CP_OVERWRITE
 // (path variants), EMDB_CP_DISPOSE_TXN (txn variants: the txn is aborted after the copy, also on
-// failure). EMDB_CP_THROTTLE_MVCC and EMDB_CP_RENEW_TXN need parked read transactions, which
-// emdb does not provide: they are EMDB_EINVAL.
+// failure), EMDB_CP_THROTTLE_MVCC (the txn is parked while the copy writes, a writer may oust
+// it), EMDB_CP_RENEW_TXN (a lagging or ousted snapshot is renewed and the copy restarted; the
+// env variants always renew, as libmdbx's: their txn is their own).
 #include <emdb/emdb.h>
 
 #include "c_api_internal.hpp"
@@ -17,16 +18,13 @@ using namespace emdb::capi;
 namespace {
 
 constexpr unsigned kKnownFlags = EMDB_CP_COMPACT | EMDB_CP_FORCE_DYNAMIC_SIZE | EMDB_CP_DONT_FLUSH |
-                                 EMDB_CP_DISPOSE_TXN | EMDB_CP_OVERWRITE;
+                                 EMDB_CP_THROTTLE_MVCC | EMDB_CP_DISPOSE_TXN | EMDB_CP_RENEW_TXN |
+                                 EMDB_CP_OVERWRITE;
 
 // The flags as an integer, without loading an out-of-range enum value (undefined behaviour).
 unsigned Bits(const EMDB_copy_flags_t& flags) { return unsigned(EnumValue(flags)); }
 
-int CheckFlags(unsigned f) {
-  if (f & (EMDB_CP_THROTTLE_MVCC | EMDB_CP_RENEW_TXN)) return EMDB_EINVAL;
-  if (f & ~kKnownFlags) return EMDB_EINVAL;
-  return 0;
-}
+int CheckFlags(unsigned f) { return (f & ~kKnownFlags) ? EMDB_EINVAL : 0; }
 
 // Checks a txn given to a txn_copy function: a live read txn of this thread.
 int CheckCopyTxn(EMDB_txn* txn) {
@@ -58,7 +56,7 @@ int WithEnvTxn(EMDB_env* env, unsigned flags, F&& copy) {
   EMDB_txn* txn = nullptr;
   rc = emdb_txn_begin(env, nullptr, EMDB_TXN_RDONLY, &txn);
   if (rc) return rc;
-  rc = Guard([&] { return copy(txn); });
+  rc = Guard([&] { return copy(txn, flags | EMDB_CP_RENEW_TXN); });
   emdb_txn_abort(txn);
   return rc;
 }
@@ -88,13 +86,15 @@ int emdb_txn_copy2pathname(EMDB_txn* txn, const char* dest, EMDB_copy_flags_t fl
 int emdb_env_copy2fd(EMDB_env* env, emdb_filehandle_t fd, EMDB_copy_flags_t flags) noexcept {
   const unsigned f = Bits(flags);
   if (fd < 0) return EMDB_EINVAL;
-  return WithEnvTxn(env, f, [&](EMDB_txn* txn) { return copy::CopyToFd(txn, fd, f); });
+  return WithEnvTxn(env, f,
+                    [&](EMDB_txn* txn, unsigned ff) { return copy::CopyToFd(txn, fd, ff); });
 }
 
 int emdb_env_copy(EMDB_env* env, const char* dest, EMDB_copy_flags_t flags) noexcept {
   const unsigned f = Bits(flags);
   if (dest == nullptr || *dest == '\0') return EMDB_EINVAL;
-  return WithEnvTxn(env, f, [&](EMDB_txn* txn) { return copy::CopyToPath(txn, dest, f); });
+  return WithEnvTxn(env, f,
+                    [&](EMDB_txn* txn, unsigned ff) { return copy::CopyToPath(txn, dest, ff); });
 }
 
 }  // extern "C"

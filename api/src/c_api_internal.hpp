@@ -51,19 +51,7 @@ inline int CheckEnv(const EMDB_env* env, bool need_open = true) {
 
 // Unparks a parked read txn (emdb_txn_park). EMDB_OUSTED if the writer took its snapshot
 // (engine/txn/space.hpp S5).
-inline int Unpark(EMDB_txn* txn) {
-  if (txn->ousted) return EMDB_OUSTED;
-  if (!txn->parked) return 0;
-  uint32_t f = txn->slot->flags.load(std::memory_order_acquire);
-  while (f & space::kSlotParked) {
-    if (txn->slot->flags.compare_exchange_weak(f, f & ~space::kSlotParked)) {
-      txn->parked = false;
-      return 0;
-    }
-  }
-  txn->ousted = true;  // kSlotOusted: the writer won the race
-  return EMDB_OUSTED;
-}
+inline int Unpark(EMDB_txn* txn) { return space::UnparkRead(txn); }
 
 inline int AutoUnpark(EMDB_txn* txn) {
   if (txn->ousted) return EMDB_OUSTED;

@@ -156,6 +156,11 @@ bool Walker::Claim(pgno_t pg, uint64_t n, uint8_t owner, const EMDB_val* table, 
     return false;
   }
   if (pg >= owners_.size() || n > owners_.size() - pg) {
+    if (owner == kOwnGcList && pg >= v_.readable && pg < v_.next_pgno) {
+      // A free page past the end of a truncated file holds no data: the truncation itself is
+      // the problem, reported once by the check.
+      return false;
+    }
     if (pg < v_.next_pgno && n <= v_.next_pgno - pg) {
       Problem(EMDB_CHK_PAGE_RANGE, from, table,
               "%s %llu+%llu (linked from page %llu) lies beyond the end of the file (%llu "

@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "txn/pages.hpp"
+#include "txn/space.hpp"
+#include "txn/txn.hpp"
 
 namespace emdb::copy {
 
@@ -25,6 +28,39 @@ namespace {
 
 constexpr size_t kBufferBytes = size_t(4) << 20;     // compact: pages gathered per write
 constexpr size_t kMaxWriteBytes = size_t(64) << 20;  // plain: bytes per write() from the map
+constexpr unsigned kMaxRestarts = 8;                 // EMDB_CP_RENEW_TXN: restarts of one copy
+
+// The read txn of a copy. Every byte of the map is read while the txn is unparked and its slot
+// still pins the snapshot (C5); with EMDB_CP_THROTTLE_MVCC the txn is parked while the copy
+// writes what it gathered, so a writer short of space may oust it meanwhile.
+class Snapshot {
+ public:
+  Snapshot(Txn* t, unsigned flags) : t_(t), throttle_((flags & EMDB_CP_THROTTLE_MVCC) != 0) {}
+
+  // The slot still holds the snapshot: nothing read so far came from reused pages.
+  Status Intact() const {
+    return t_->slot->txnid.load(std::memory_order_acquire) == t_->txnid
+               ? Status(0)
+               : Status(EMDB_MVCC_RETARDED);
+  }
+  // Before writing bytes already copied out of the map: checks them, then parks (throttle).
+  Status Park() {
+    EMDB_TRY(Intact());
+    if (!throttle_) return 0;
+    EMDB_TRY(space::ParkRead(t_));
+    return EMDB_FAILPOINT("copy.parked");
+  }
+  // Before reading the map again: unparks (EMDB_OUSTED if the writer took the snapshot).
+  Status Unpark() {
+    if (throttle_) EMDB_TRY(space::UnparkRead(t_));
+    return Intact();
+  }
+  bool throttle() const { return throttle_; }
+
+ private:
+  Txn* t_;
+  bool throttle_;
+};
 
 // Sequential output to a descriptor (C2). A descriptor opened with O_DIRECT (CopyToPath asks
 // for it) gets page-aligned buffers; a write the device refuses for alignment (EINVAL) turns
@@ -161,6 +197,12 @@ off_t StartOffset(int fd) {
   return pos < 0 ? 0 : pos;
 }
 
+// EMDB_CP_RENEW_TXN: the read txn starts again on the newest snapshot (unparked).
+Status Renew(Txn* t) {
+  txn::ResetRead(t);
+  return txn::BeginRead(t->env, t);
+}
+
 // ---- plain copy ----
 
 Status CopyPlain(Txn* t, int fd, unsigned flags) {
@@ -171,6 +213,7 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
   const off_t start = StartOffset(fd);
   Meta m = t->meta;
   m.geo = CopyGeometry(env, t->meta, next, flags);
+  Snapshot snap(t, flags);
   Output out(fd);
   PageBuffer buf;
   if (!buf.Init(std::max<size_t>(kBufferBytes, ps * kNumMetas))) return EMDB_ENOMEM;
@@ -180,18 +223,27 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
 
   const uint64_t begin = uint64_t(kNumMetas) * ps;
   const uint64_t end = uint64_t(next) * ps;
-  if (end <= env->map.mapped()) {
+  if (end <= env->map.mapped() && !snap.throttle()) {
     EMDB_TRY(out.Write(env->map.base() + begin, size_t(end - begin)));
+    EMDB_TRY(snap.Intact());  // write() read the map: a kicked reader makes it worthless
   } else {
-    // Not mapped (cannot happen for a live snapshot, whose geometry is mapped): read the file.
+    // Through the buffer: gathered while unparked, written while parked (throttle). Past the
+    // map (cannot happen for a live snapshot, whose geometry is mapped) from the file.
     for (uint64_t off = begin; off < end;) {
       const size_t n = size_t(std::min<uint64_t>(buf.capacity(), end - off));
+      EMDB_TRY(snap.Unpark());
       uint8_t* p = buf.Append(n);
-      EMDB_TRY(env->file->PRead(p, n, off));
+      if (off + n <= env->map.mapped()) {
+        std::memcpy(p, env->map.base() + off, n);
+      } else {
+        EMDB_TRY(env->file->PRead(p, n, off));
+      }
+      EMDB_TRY(snap.Park());
       EMDB_TRY(out.Write(buf.data(), n));
       buf.clear();
       off += n;
     }
+    EMDB_TRY(snap.Unpark());
   }
   return Finish(fd, start, m.geo.now, uint32_t(ps), flags);
 }
@@ -200,7 +252,8 @@ Status CopyPlain(Txn* t, int fd, unsigned flags) {
 
 class Compactor {
  public:
-  Compactor(Txn* t, int fd) : t_(t), env_(t->env), ps_(t->env->psize), out_(fd) {}
+  Compactor(Txn* t, int fd, unsigned flags)
+      : t_(t), env_(t->env), ps_(t->env->psize), out_(fd), snap_(t, flags) {}
 
   Status Run(unsigned flags) {
     if (!buf_.Init(std::max<size_t>(kBufferBytes, size_t(ps_) * kNumMetas))) return EMDB_ENOMEM;
@@ -323,11 +376,14 @@ class Compactor {
 
   uint8_t* Append(size_t bytes) { return buf_.Append(bytes); }
 
+  // Writes the gathered pages: parked while writing (throttle), unparked again after.
   Status Flush() {
     if (buf_.empty()) return 0;
+    EMDB_TRY(snap_.Park());
     Status rc = out_.Write(buf_.data(), buf_.size());
     buf_.clear();
-    return rc;
+    EMDB_TRY(rc);
+    return snap_.Unpark();
   }
 
   Status Room(size_t bytes) {
@@ -411,13 +467,15 @@ class Compactor {
     std::memcpy(raw, src, ps_);
     reinterpret_cast<Page*>(raw)->pgno = item.new_pgno;
     EMDB_TRY(Flush());
-    return out_.Write(reinterpret_cast<const uint8_t*>(src) + ps_, bytes - ps_);
+    EMDB_TRY(out_.Write(reinterpret_cast<const uint8_t*>(src) + ps_, bytes - ps_));
+    return snap_.Intact();  // write() read the map
   }
 
   Txn* t_;
   Env* env_;
   uint32_t ps_;
   Output out_;
+  Snapshot snap_;
   PageBuffer buf_;
   std::deque<Item> queue_;
   std::vector<Block> blocks_;
@@ -431,11 +489,40 @@ class Compactor {
 }  // namespace
 
 Status CopyToFd(Txn* t, int fd, unsigned flags) {
-  if (flags & EMDB_CP_COMPACT) {
-    Compactor c(t, fd);
-    return c.Run(flags);
+  const bool renew = (flags & EMDB_CP_RENEW_TXN) != 0;
+  // A lagging snapshot is renewed first: the copy is of the newest one.
+  if (renew && t->txnid < t->env->lck.header()->head_txnid.load(std::memory_order_acquire)) {
+    EMDB_TRY(Renew(t));
   }
-  return CopyPlain(t, fd, flags);
+  // A regular output can be rewound: a restart rewrites it, a failure leaves it as it was.
+  struct stat st;
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const off_t start = StartOffset(fd);
+  for (unsigned attempt = 0;; attempt++) {
+    Status rc;
+    if (flags & EMDB_CP_COMPACT) {
+      Compactor c(t, fd, flags);
+      rc = c.Run(flags);
+    } else {
+      rc = CopyPlain(t, fd, flags);
+    }
+    // An error while parked (a failed write) leaves the txn parked: it is handed back unparked,
+    // or ousted.
+    if (t->parked) {
+      const Status u = space::UnparkRead(t);
+      if (rc == 0) rc = u;
+    }
+    if (rc == 0) return 0;
+    const bool lost = rc == EMDB_OUSTED || rc == EMDB_MVCC_RETARDED;
+    if (regular && (::lseek(fd, start, SEEK_SET) < 0 || ::ftruncate(fd, start) != 0)) {
+      EMDB_LOG_ERR("copy: cannot remove a failed copy from the output: errno %d", errno);
+      return rc;
+    }
+    if (!lost || !renew || !regular || attempt >= kMaxRestarts) return rc;
+    EMDB_LOG(EMDB_LOG_NOTICE, "copy: the snapshot of txn %llu was taken away (%s); restarting",
+             (unsigned long long)t->txnid, rc == EMDB_OUSTED ? "ousted" : "kicked");
+    EMDB_TRY(Renew(t));
+  }
 }
 
 Status CopyToPath(Txn* t, const char* dest, unsigned flags) {

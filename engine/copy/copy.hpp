@@ -24,8 +24,20 @@
 //      occupies [base, base + its record's pages); each page's header pgno equals its position.
 //  C4. The output is flushed (fdatasync) unless EMDB_CP_DONT_FLUSH; a non-regular output (a
 //      pipe) cannot be flushed and is not.
+//  C5. Every byte taken from the map is taken while the read txn is unparked, and is written
+//      only after its reader slot was seen still pinning the snapshot: a reader kicked by the
+//      writer (hsr) fails the copy with EMDB_MVCC_RETARDED, an ousted parked one with
+//      EMDB_OUSTED, never a copy of reused pages. EMDB_CP_THROTTLE_MVCC parks the txn while the
+//      copy writes what it gathered (4 MiB at a time), so a writer short of space may oust it.
+//  C6. A failed copy into a regular output truncates it back to where the copy began (the
+//      metas go first, so a partial copy would otherwise open as a steady database).
+//      EMDB_CP_RENEW_TXN: a lagging snapshot is renewed before the copy starts, and a copy whose
+//      snapshot was taken away (C5) starts again on the newest snapshot from the beginning of a
+//      regular output, at most kMaxRestarts times; a pipe cannot be rewound, so there the error
+//      stays.
 //
-// Thread safety: runs on the read transaction's thread; reads only the snapshot.
+// Thread safety: runs on the read transaction's thread; reads only the snapshot (and parks,
+// unparks and renews that txn).
 #pragma once
 
 #include "core/internal.hpp"
@@ -33,8 +45,9 @@
 namespace emdb::copy {
 
 // Writes a copy of the snapshot of read txn `t` to `fd` from its current position.
-// Flags: EMDB_CP_COMPACT, EMDB_CP_FORCE_DYNAMIC_SIZE, EMDB_CP_DONT_FLUSH (others are checked by
-// the caller).
+// Flags: EMDB_CP_COMPACT, EMDB_CP_FORCE_DYNAMIC_SIZE, EMDB_CP_DONT_FLUSH,
+// EMDB_CP_THROTTLE_MVCC (C5), EMDB_CP_RENEW_TXN (C6; `t` may then end on another snapshot).
+// Others are checked by the caller. On return the txn is unparked, or ousted (EMDB_OUSTED).
 [[nodiscard]] Status CopyToFd(Txn* t, int fd, unsigned flags);
 
 // Creates `dest` (the data file of the copy; an existing directory gets `dest`/emdb.dat) and

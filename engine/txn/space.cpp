@@ -439,6 +439,29 @@ static size_t PinnedBytes(Txn* t, uint64_t laggard) {
   return bytes > SIZE_MAX ? SIZE_MAX : size_t(bytes);
 }
 
+Status ParkRead(Txn* t) {
+  if (t->ousted) return EMDB_OUSTED;
+  if (t->slot->txnid.load(std::memory_order_acquire) != t->txnid) return EMDB_MVCC_RETARDED;
+  if (t->parked) return 0;
+  t->slot->flags.fetch_or(kSlotParked);
+  t->parked = true;
+  return 0;
+}
+
+Status UnparkRead(Txn* t) {
+  if (t->ousted) return EMDB_OUSTED;
+  if (!t->parked) return 0;
+  uint32_t f = t->slot->flags.load(std::memory_order_acquire);
+  while (f & kSlotParked) {
+    if (t->slot->flags.compare_exchange_weak(f, f & ~kSlotParked)) {
+      t->parked = false;
+      return 0;
+    }
+  }
+  t->ousted = true;  // kSlotOusted: the writer won the race
+  return EMDB_OUSTED;
+}
+
 Status KickLaggards(Txn* t, unsigned n, bool* again) {
   (void)n;
   *again = false;

@@ -38,6 +38,14 @@ inline constexpr uint64_t kMinPages = 16;
 inline constexpr uint32_t kSlotParked = 1;  // the reader parked its txn: it may be ousted
 inline constexpr uint32_t kSlotOusted = 2;  // the writer took the snapshot away
 
+// Parking of a read txn (emdb_txn_park, EMDB_CP_THROTTLE_MVCC): a parked reader promises not
+// to read its snapshot until it unparks, so the writer may oust it without asking (S5). Both
+// run on the reader's thread.
+// ParkRead: EMDB_OUSTED when already ousted, EMDB_MVCC_RETARDED when the writer kicked it.
+[[nodiscard]] Status ParkRead(Txn* t);
+// UnparkRead: 0 with the snapshot intact, or EMDB_OUSTED when the writer took it meanwhile.
+[[nodiscard]] Status UnparkRead(Txn* t);
+
 // The growth step in pages, rounded up to the OS allocation unit (S2).
 uint64_t GrowthUnit(const Env* env);
 // Pages of one OS allocation unit (at least 1).

@@ -2,6 +2,7 @@
 #include "check_util.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -54,6 +55,95 @@ ChkResult run_chk(EMDB_env* env, unsigned flags, int meta) {
   ChkResult r;
   r.rc = emdb_env_chk(env, EMDB_chk_flags_t(flags), meta, &r.report, on_problem, &r);
   return r;
+}
+
+ChkResult run_file_chk(const std::string& path, unsigned flags, int meta) {
+  ChkResult r;
+  r.rc = emdb_preopen_chk(path.c_str(), EMDB_chk_flags_t(flags), meta, &r.report, on_problem, &r);
+  return r;
+}
+
+int head_meta(const std::string& dir) {
+  EMDB_envinfo info{};
+  if (emdb_preopen_snapinfo(dir.c_str(), &info, sizeof(info)) != 0) return -1;
+  int head = -1;
+  for (int i = 0; i < 3; i++) {
+    if (info.mi_meta_txnid[i] != 0 &&
+        (head < 0 || info.mi_meta_txnid[i] > info.mi_meta_txnid[head]))
+      head = i;
+  }
+  return head;
+}
+
+void move_head_off_meta0(const std::string& dir) {
+  if (head_meta(dir) != 0) return;
+  Env env;
+  EnvOptions o;
+  o.maxdbs = 64;
+  o.size_upper = intptr_t(256) << 20;
+  if (env.open(dir, o) != 0) return;
+  EMDB_dbi d;
+  create_table(env, "t0", EMDB_CREATE, &d);
+  Txn t;
+  if (t.begin(env) != 0) return;
+  put(t.get(), d, key_n(1000), value_n(1000, 10));
+  (void)t.commit();
+}
+
+const char* const kFileDamageKinds[8] = {"meta0-magic", "meta0-version", "meta0-pagesize",
+                                         "head-magic",  "head-version",  "head-pagesize",
+                                         "trunc-1",     "trunc-half"};
+
+bool damage_file(const std::string& dir, const std::string& kind, FileDamage* out) {
+  EMDB_envinfo info{};
+  if (emdb_preopen_snapinfo(dir.c_str(), &info, sizeof(info)) != 0) return false;
+  const uint64_t ps = info.mi_dxb_pagesize;
+  const int head = head_meta(dir);
+  const std::string file = dir + "/emdb.dat";
+  if (kind == "trunc-1" || kind == "trunc-half") {
+    const uint64_t need = info.mi_last_pgno + 1;
+    const uint64_t keep = kind == "trunc-1" ? need - 1 : need / 2;
+    if (::truncate(file.c_str(), off_t(keep * ps)) != 0) return false;
+    out->cls = EMDB_CHK_IO;
+    out->pgno = keep;
+    out->where = "the file is truncated: it has " + std::to_string(keep) + " pages (" +
+                 std::to_string(keep * ps) + " bytes), the checked meta " + std::to_string(head) +
+                 " needs " + std::to_string(need) + " pages: " + std::to_string(need - keep) +
+                 " page(s) from page " + std::to_string(keep) + " are missing";
+    return true;
+  }
+  const bool meta0 = kind.rfind("meta0-", 0) == 0;
+  if (!meta0 && kind.rfind("head-", 0) != 0) return false;
+  const int slot = meta0 ? 0 : head;
+  if (slot < 0 || (!meta0 && slot == 0)) return false;
+  const std::string field = kind.substr(kind.find('-') + 1);
+  // Meta fields from page byte 32: magic u32 at +8, version u16 at +12, log2(page size) at +14.
+  size_t off = 0;
+  uint8_t mask = 0;
+  std::string what;
+  if (field == "magic") {
+    off = 32 + 8, mask = 0x01, what = "bad magic";
+  } else if (field == "version") {
+    off = 32 + 12, mask = 0x02, what = "format version 3 (want 1)";
+  } else if (field == "pagesize") {
+    // log2 ^ 1: 4096 reads as 8192, a legal size that the open would believe.
+    off = 32 + 14, mask = 0x01;
+    what = "page size " + std::to_string(uint64_t(1) << (unsigned(__builtin_ctzll(ps)) ^ 1u));
+  } else {
+    return false;
+  }
+  std::fstream f(file, std::ios::binary | std::ios::in | std::ios::out);
+  char b = 0;
+  f.seekg(std::streamoff(uint64_t(slot) * ps + off));
+  f.read(&b, 1);
+  b = char(uint8_t(b) ^ mask);
+  f.seekp(std::streamoff(uint64_t(slot) * ps + off));
+  f.write(&b, 1);
+  if (!f.good()) return false;
+  out->cls = EMDB_CHK_META;
+  out->pgno = uint64_t(slot);
+  out->where = "meta " + std::to_string(slot) + " (page " + std::to_string(slot) + "): " + what;
+  return true;
 }
 
 int run_walk(EMDB_txn* txn, std::vector<PageVisit>* out) {
@@ -243,6 +333,7 @@ void fuzz_run_one(const FuzzTemplate& tmpl, const uint8_t* data, size_t size) {
   Env env;
   EnvOptions o = FuzzOpts();
   o.flags = EMDB_RDONLY;
+  for (int m = -1; m < 3; m++) (void)run_file_chk(dir, EMDB_CHK_DEFAULTS, m);
   if (env.open(dir, o) != 0) return;
   for (int m = -1; m < 3; m++) (void)run_chk(env, EMDB_CHK_DEFAULTS, m);
   {

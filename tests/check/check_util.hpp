@@ -25,6 +25,8 @@ struct ChkResult {
 };
 
 ChkResult run_chk(EMDB_env* env, unsigned flags = EMDB_CHK_DEFAULTS, int meta = -1);
+// emdb_preopen_chk: the check of a database's data file without opening it.
+ChkResult run_file_chk(const std::string& path, unsigned flags = EMDB_CHK_DEFAULTS, int meta = -1);
 
 struct PageVisit {
   uint64_t pgno;
@@ -41,6 +43,28 @@ int run_walk(EMDB_txn* txn, std::vector<PageVisit>* out);
 // INTEGERKEY, large-value and many small tables, then deletes some of everything (GC records).
 // `scale` multiplies the record counts.
 void build_varied_db(const std::string& dir, unsigned scale = 1, uint64_t seed = 1);
+
+// The slot of the newest valid meta of the closed database in `dir` (-1 if none).
+int head_meta(const std::string& dir);
+// While meta 0 is the newest, commits once more (a key in table "t0"), so that damage to meta 0
+// and damage to the newest meta are different cases.
+void move_head_off_meta0(const std::string& dir);
+
+// Damage to the metas and the length of the file, shared by the corruption suite and the CLI
+// tests (emdb_chk_damage): "meta0-magic", "meta0-version", "meta0-pagesize" change that field
+// of meta 0 (the log2 of the page size xor 1: 4096 reads as 8192, a size the open believes),
+// "head-magic", "head-version",
+// "head-pagesize" the same in the newest meta (not meta 0: see move_head_off_meta0);
+// "trunc-1" cuts the file to next_pgno - 1 pages of the newest meta, "trunc-half" to half of
+// next_pgno. `where` receives the text a problem's message must contain, `pgno` the page the
+// problem must name. false: unknown kind or the file could not be changed.
+struct FileDamage {
+  std::string where;
+  uint64_t pgno = 0;
+  EMDB_chk_class_t cls = EMDB_CHK_META;
+};
+bool damage_file(const std::string& dir, const std::string& kind, FileDamage* out);
+extern const char* const kFileDamageKinds[8];
 
 // Opens every table of the snapshot and reads it fully with a cursor (NEXT, and NEXT_DUP
 // through duplicates); returns the first non-success code other than EMDB_NOTFOUND, or 0.

@@ -1,6 +1,8 @@
 // emdb_chk_damage KIND DIR — builds the varied test database in DIR and damages it for the CLI
 // tests of `emdb chk`: "minor" drops the last page of a GC record (a leaked page, exit 1),
-// "major" gives a leaf of table 'plain' the kind of a large page (exit 2).
+// "major" gives a leaf of table 'plain' the kind of a large page (exit 2); the kinds of
+// damage_file (check_util.hpp: a bad magic, version or page size in meta 0 or in the newest
+// meta, a file cut by one page or by half) make a file the open refuses or misreads (exit 2).
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,12 +19,22 @@ namespace fmt = emdb::format;
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: emdb_chk_damage minor|major DIR\n");
+    std::fprintf(stderr, "usage: emdb_chk_damage minor|major|meta0-magic|...|trunc-half DIR\n");
     return 2;
   }
   const std::string kind = argv[1], dir = argv[2];
   emdb_test::remove_tree(dir);
   build_varied_db(dir);
+  if (kind != "minor" && kind != "major") {
+    move_head_off_meta0(dir);
+    FileDamage fd;
+    if (!damage_file(dir, kind, &fd)) {
+      std::fprintf(stderr, "cannot make damage '%s'\n", kind.c_str());
+      return 1;
+    }
+    std::printf("%s\n", fd.where.c_str());
+    return 0;
+  }
   std::vector<PageVisit> v;
   size_t psize = 0;
   {

@@ -19,6 +19,12 @@ chk copy.emdb
 chk compact.emdb
 [ "$(stat -c %s compact.emdb)" -lt "$(stat -c %s copy.emdb)" ] || fail "the compact copy is not smaller"
 "$EMDB" copy -c - < /dev/null > /dev/null 2>&1 && fail "copy without SRC succeeded"
+# -p (EMDB_CP_THROTTLE_MVCC): with no writer nothing ousts it; the same files as without.
+"$EMDB" copy -p --no-progress src throttled.emdb
+cmp throttled.emdb copy.emdb || fail "a copy with -p differs from a plain copy"
+"$EMDB" copy -p -c copy.emdb throttled-compact.emdb
+cmp throttled-compact.emdb compact.emdb || fail "a compact copy with -p differs"
+chk throttled-compact.emdb
 # The compact copy has no free pages: everything past the metas is a table page.
 free_of() { "$EMDB" stat -f "$1" | sed -n 's/^  Pages free or in the GC tree.*: //p'; }
 [ "$(free_of compact.emdb)" = 0 ] || fail "the compact copy has free pages: $(free_of compact.emdb)"

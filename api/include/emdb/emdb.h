@@ -747,7 +747,12 @@ EMDB_API int emdb_enumerate_tables(const EMDB_txn *txn, EMDB_table_enum_func *fu
  * the copy has no free pages; EMDB_CP_FORCE_DYNAMIC_SIZE makes its geometry growable;
  * EMDB_CP_DONT_FLUSH skips the final fdatasync; EMDB_CP_OVERWRITE replaces an existing `dest`;
  * EMDB_CP_DISPOSE_TXN (txn variants) aborts `txn` afterwards, whatever the result.
- * EMDB_CP_THROTTLE_MVCC and EMDB_CP_RENEW_TXN are EMDB_EINVAL (no parked transactions). */
+ * EMDB_CP_THROTTLE_MVCC parks the read txn while the copy writes, so a writer short of space
+ * may oust it (the copy then fails with EMDB_OUSTED). EMDB_CP_RENEW_TXN renews a lagging txn
+ * before copying and restarts a copy whose snapshot was taken away on the newest snapshot
+ * (regular outputs, at most 8 times); the env variants always renew. A copy never holds
+ * reused pages: a reader kicked meanwhile fails it (EMDB_MVCC_RETARDED). A failed copy into a
+ * regular fd is truncated back to where it began. */
 
 /** Copies a snapshot taken by a read txn begun (and ended) on this thread. `dest` is the data
  * file of the copy (open it with EMDB_NOSUBDIR); an existing directory gets dest/emdb.dat.
@@ -867,6 +872,19 @@ typedef int(EMDB_chk_problem_func)(void *ctx, EMDB_chk_class_t problem_class, ui
 EMDB_API int emdb_env_chk(EMDB_env *env, EMDB_chk_flags_t flags, int meta_selector,
                           EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
                           void *ctx) EMDB_NOEXCEPT;
+/** Checks a database that cannot be opened (damaged metas, a truncated file) from its data
+ * file alone: `pathname` is a database directory or a data file. The page size is found by
+ * probing the three meta slots at every page size from 256 to 65536; each meta's damage is
+ * reported (EMDB_CHK_META, pgno = the meta's index); meta_selector -1 checks the newest valid
+ * meta, 0-2 that one; a file shorter than the checked meta's next_pgno is reported as one
+ * EMDB_CHK_IO problem (pgno = the first missing page) and the trees are checked as far as the
+ * file goes. No lock file is used: the file must not be written meanwhile. Flags:
+ * EMDB_CHK_SKIP_BTREE_TRAVERSAL, EMDB_CHK_SKIP_KV_TRAVERSAL, EMDB_CHK_IGNORE_ORDER,
+ * EMDB_CHK_PROGRESS (others are EMDB_EINVAL). Returns as emdb_env_chk, or EMDB_INVALID when no
+ * slot holds a meta at any page size, or an errno. */
+EMDB_API int emdb_preopen_chk(const char *pathname, EMDB_chk_flags_t flags, int meta_selector,
+                              EMDB_chk_report *report, EMDB_chk_problem_func *problem_callback,
+                              void *ctx) EMDB_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */
