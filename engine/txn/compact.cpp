@@ -315,11 +315,24 @@ pgno_t Boundary(const Txn* t, uint64_t live, uint64_t free) {
 
 }  // namespace
 
+// Called on every commit (and allocation pass): no allocation, one pass over the handles.
 uint64_t LiveLowerBound(const Txn* t) {
   uint64_t live = kNumMetas + TreePages(t->dbs[kGcDbi].rec) + TreePages(t->dbs[kMainDbi].rec);
-  const OpenTables open(t);
-  for (const auto& e : open.by_name) live += TreePages(t->dbs[e.second].rec);
+  const Env* env = t->env;
+  const unsigned n = std::min<unsigned>(env->num_dbis.load(), unsigned(t->dbs.size()));
+  for (EMDB_dbi d = kCoreDbs; d < n; d++) {
+    const DbState& s = t->dbs[d];
+    if (env->dbis[d].used && (s.state & kDbValid) && !(s.state & kDbDropped)) {
+      live += TreePages(s.rec);
+    }
+  }
   return live;
+}
+
+// The geometry allows a shrink worth a pass at all (the first, cheapest test of Worthwhile).
+static bool CanShrink(const Txn* t) {
+  const Geometry& g = t->env->geo;
+  return g.shrink != 0 && t->next_pgno > std::max(g.lower, space::kMinPages) + g.shrink;
 }
 
 Status LivePages(Txn* t, uint64_t* out) {
@@ -359,7 +372,7 @@ uint64_t PinnedPages(const Env* env) {
 bool Worthwhile(const Txn* t, uint64_t live) {
   const Env* env = t->env;
   const Geometry& g = env->geo;
-  if (g.shrink == 0 || t->next_pgno <= std::max(g.lower, space::kMinPages) + g.shrink) return false;
+  if (!CanShrink(t)) return false;
   uint64_t free = t->next_pgno > live ? t->next_pgno - live : 0;
   const uint64_t pinned = PinnedPages(env);
   free = free > pinned ? free - pinned : 0;
@@ -382,8 +395,8 @@ Status Run(Txn* t) {
   Env* env = t->env;
   if (t->parent != nullptr) return 0;
   uint64_t live = 0;
-  // The cheap bound first: the main tree's table records are read only when it leaves room.
-  if (Worthwhile(t, LiveLowerBound(t))) EMDB_TRY(LivePages(t, &live));
+  // The cheap tests first: the main tree's table records are read only when they leave room.
+  if (CanShrink(t) && Worthwhile(t, LiveLowerBound(t))) EMDB_TRY(LivePages(t, &live));
   if (live == 0 || !Worthwhile(t, live)) {
     // The episode (if any) is over: the next one starts from scratch.
     env->compact_resume = false;

@@ -143,13 +143,13 @@ Status Coalesce(Txn* t) {
   // Only when the free space is large (compact.hpp C2): under ordinary churn pulling the oldest
   // chunks would trade LIFO reuse of hot pages for cold low ones, and rewrite GC records on
   // every commit. Called during allocation, so only the bound that reads no page is used.
-  if (!compact::Worthwhile(t, compact::LiveLowerBound(t))) return 0;
+  const uint64_t live = compact::LiveLowerBound(t);
+  if (!compact::Worthwhile(t, live)) return 0;
   // While the eligible free pool is at most kCoalesceAllPages, every eligible chunk (one sort
   // of at most that many pages: all free pages meet in the reclaimed list, compaction moves live
   // pages into the lowest, the highest are refunded); beyond, the kCoalesceChunks oldest
   // (constant work: the commit cost must not grow with the GC), so successive commits cycle
   // through it.
-  const uint64_t live = compact::LiveLowerBound(t);
   const uint64_t free = t->next_pgno > live ? t->next_pgno - live : 0;
   if (free <= kCoalesceAllPages) {
     t->reclaimed_unsorted = true;
