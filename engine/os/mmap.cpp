@@ -4,7 +4,6 @@
 #include <sys/mman.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 #include "base/log.hpp"
 #include "os/file.hpp"
@@ -43,14 +42,6 @@ Status MapRegion::Extend(int fd, size_t bytes, bool writable) {
     int e = errno;
     EMDB_LOG_ERR("mmap of %zu bytes at offset %zu failed: errno %d", bytes - cur, cur, e);
     return e;
-  }
-  // Large page-cache folios, mapped with huge-page entries where the kernel can (file THP, e.g.
-  // ext4 on Linux 6.16+): one TLB entry and one fault per 2 MiB instead of per 4 KiB. Random
-  // gets, scans and write transactions all spend most of their time on TLB misses and first
-  // touches of pages (docs/performance.md). Advice only: an error changes nothing.
-  // EMDB_NO_HUGEPAGE=1 in the environment leaves it out (for measuring).
-  if (std::getenv("EMDB_NO_HUGEPAGE") == nullptr) {
-    (void)::madvise(base_ + cur, bytes - cur, MADV_HUGEPAGE);
   }
   mapped_.store(bytes, std::memory_order_release);
   return 0;
