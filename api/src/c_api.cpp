@@ -920,7 +920,11 @@ int emdb_txn_commit_ex(EMDB_txn* txn, EMDB_commit_latency* latency) noexcept {
 int emdb_txn_commit(EMDB_txn* txn) noexcept { return emdb_txn_commit_ex(txn, nullptr); }
 
 int emdb_txn_abort(EMDB_txn* txn) noexcept {
+  // A txn of an environment that panicked while it ran (a flush failed under it) is still
+  // released, so that the environment can be closed; a fork child's inherited copies stay as
+  // they are (their locks are the parent's).
   int rc = CheckTxn(txn, false, true);
+  if (rc == EMDB_PANIC && !Inherited(txn->env)) rc = CheckTxn(txn, false, true, true);
   if (rc) return rc;
   return Guard([&] {
     if (!(txn->flags & EMDB_TXN_FINISHED) || txn->rdonly()) txn::Abort(txn);

@@ -59,11 +59,12 @@ inline int AutoUnpark(EMDB_txn* txn) {
   return Unpark(txn);
 }
 
-inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked = false) {
+inline int CheckTxn(const EMDB_txn* txn, bool write = false, bool allow_blocked = false,
+                    bool allow_panic = false) {
   if (txn == nullptr) return EMDB_EINVAL;
   if (txn->signature != kTxnSignature) return EMDB_EBADSIGN;
   if (txn->env == nullptr || txn->env->signature != kEnvSignature) return EMDB_EBADSIGN;
-  if (txn->env->panic.load(std::memory_order_relaxed)) return EMDB_PANIC;
+  if (!allow_panic && txn->env->panic.load(std::memory_order_relaxed)) return EMDB_PANIC;
   if (!allow_blocked) {
     if (txn->flags & EMDB_TXN_FINISHED) return EMDB_BAD_TXN;
     if (txn->flags & EMDB_TXN_HAS_CHILD) return EMDB_BAD_TXN;

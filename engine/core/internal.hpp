@@ -181,6 +181,9 @@ class DirtyTable {
 
 struct Txn;
 struct Cursor;
+namespace steady {
+struct Flusher;
+}
 
 struct Env {
   uint32_t signature = kEnvSignature;
@@ -229,7 +232,8 @@ struct Env {
     uint64_t txnid_a = 0, txnid_b = 0, sign = 0;
     bool checked = false, valid = false;
   } meta_seen[format::kNumMetas];
-  std::vector<uint8_t> meta_buf;  // the writer's meta page image (zero beyond the meta)
+  steady::Flusher* flusher = nullptr;  // background steady points (txn/steady.hpp), writer-owned
+  std::vector<uint8_t> meta_buf;       // the writer's meta page image (zero beyond the meta)
   // emdb_env_open_for_recovery: the meta slot (0..2) every snapshot is taken from, or -1.
   int recovery_meta = -1;
   std::atomic<Txn*> spare_write{nullptr};  // a finished top-level write txn object, for reuse

@@ -28,6 +28,14 @@ class File {
   // file at offset `off`.
   [[nodiscard]] virtual Status MSync(void* addr, size_t len, uint64_t off) = 0;
   virtual int fd() const = 0;
+  // Writes and flushes one range: when it returns, these bytes are durable (what else is, is
+  // not promised). The default writes, then flushes the whole file.
+  [[nodiscard]] virtual Status PWriteDurable(const void* buf, size_t n, uint64_t off) {
+    EMDB_TRY(PWrite(buf, n, off));
+    return DataSync();
+  }
+  // DataSync/MSync may run in one thread while the writer writes in another (txn/steady.hpp).
+  virtual bool ConcurrentFlush() const { return false; }
 };
 
 // A File over an open descriptor; takes ownership (closes it).

@@ -93,7 +93,8 @@ struct LockHeader {
   uint8_t boot_id[32];                      // 56: reserved for the boot id (durability)
   std::atomic<uint64_t> last_sync_time;     // 88: CLOCK_MONOTONIC ns of the last steady point
   std::atomic<uint64_t> last_reader_check;  // 96: CLOCK_MONOTONIC ns of the last dead-slot scan
-  uint8_t reserved1[24];                    // 104
+  std::atomic<uint64_t> file_cuts;          // 104: times a writer shrank the data file
+  uint8_t reserved1[16];                    // 112
   union {                                   // 128: the writer lock
     pthread_mutex_t writer;
     uint8_t writer_space[kLockMutexSpace];
@@ -107,7 +108,8 @@ static_assert(offsetof(LockHeader, version) == 8 && offsetof(LockHeader, max_rea
               offsetof(LockHeader, layout) == 36 && offsetof(LockHeader, unsync_bytes) == 40 &&
               offsetof(LockHeader, pages_retired) == 48 && offsetof(LockHeader, boot_id) == 56 &&
               offsetof(LockHeader, last_sync_time) == 88 &&
-              offsetof(LockHeader, last_reader_check) == 96 && offsetof(LockHeader, writer) == 128);
+              offsetof(LockHeader, last_reader_check) == 96 &&
+              offsetof(LockHeader, file_cuts) == 104 && offsetof(LockHeader, writer) == 128);
 
 // env_mode: bit 31 says the word is set; the low bits are the sync-mode flags in use.
 inline constexpr uint32_t kEnvModeSet = 0x80000000u;

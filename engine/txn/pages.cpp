@@ -10,6 +10,7 @@
 #include "base/shared_words.hpp"
 #include "btree/tree.hpp"
 #include "txn/space.hpp"
+#include "txn/steady.hpp"
 #include "txn/txn.hpp"
 
 namespace emdb::pages {
@@ -343,12 +344,33 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
     if (!t->steady_tried && (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC &&
         (t->next_pgno + n + gc_reserve > env->geo.now ||
          env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) >= step_bytes)) {
-      t->steady_tried = true;
       uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
       if (oldest > t->gc_limit) {
-        EMDB_TRY(txn::SteadyHead(env));
-        t->gc_limit = oldest;
-        continue;
+        // A background flush (txn/steady.hpp) may have made an older commit's snapshot durable:
+        // promoting it costs one small write. While one is under way and the tail has room,
+        // take new pages rather than wait for it; before growing the file, flush here.
+        const bool tail = t->next_pgno + n + gc_reserve > env->geo.now;
+        bool promoted = false;
+        if (steady::Applies(env, env->flags)) EMDB_TRY(steady::Promote(env, &promoted));
+        if (promoted) {
+          int head, steady;
+          uint64_t txnids[kNumMetas];
+          txn::PickMetasLocked(env, &head, &steady, txnids);
+          uint64_t limit = std::min(oldest, steady >= 0 ? txnids[steady] : 0);
+          if (limit > 0 && env->lck.header()->unsync_bytes.load() != 0) limit--;  // as BeginWrite
+          t->gc_limit = std::max(t->gc_limit, limit);
+          continue;
+        }
+        if (tail || !steady::Pending(env)) {
+          t->steady_tried = true;  // one synchronous steady point per txn at most
+          EMDB_TRY(txn::SteadyHead(env));
+          t->gc_limit = oldest;
+          continue;
+        }
+        // A background flush is under way and the tail has room: checked again at the next
+        // shortage (its promotion, or the tail running out).
+      } else {
+        t->steady_tried = true;  // readers pin what a steady point would free
       }
     }
     if (t->next_pgno + n > env->geo.upper) {

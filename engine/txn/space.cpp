@@ -388,6 +388,7 @@ void TruncateTo(Env* env, uint64_t now) {
   // The head is published: a reader that loaded an older meta either shows in its slot now or
   // retries on the new head (L2). Check the slots again before cutting.
   if (MaxReaderPages(env) > now) return;
+  env->lck.header()->file_cuts.fetch_add(1);  // before the cut (txn/steady.hpp A3)
   Status rc = env->file->Truncate(now * env->psize);
   if (rc != 0) {
     EMDB_LOG(EMDB_LOG_WARN, "shrink to %llu pages failed: %d (the file stays larger)",

@@ -21,6 +21,7 @@
 #include "txn/compact.hpp"
 #include "txn/pages.hpp"
 #include "txn/space.hpp"
+#include "txn/steady.hpp"
 
 namespace emdb::txn {
 
@@ -645,6 +646,16 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
       return rc;
     }
   }
+  if (weak && ::emdb::steady::Applies(env, mode)) {
+    // A background flush finished: its txn becomes the steady point before this meta plans a
+    // shrink (which must keep the steady snapshot's pages) and picks its slot (steady.hpp).
+    bool promoted = false;
+    rc = ::emdb::steady::Promote(env, &promoted);
+    if (rc != 0) {
+      Abort(t);
+      return rc;
+    }
+  }
   // The meta.
   Meta m = t->meta;
   m.txnid_a = m.txnid_b = t->txnid;
@@ -700,6 +711,9 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   }
   if (weak || !meta_sync) {
     env->lck.header()->unsync_bytes.fetch_add(t->dirty_bytes + env->psize);
+    // Lazy mode: once enough is unflushed, a background flush prepares a steady point.
+    if (weak && ::emdb::steady::Applies(env, mode))
+      ::emdb::steady::MaybeRequest(env, t->txnid, page);
   } else {
     MarkSynced(env);
   }
@@ -767,7 +781,13 @@ Status SteadyHead(Env* env) {
     // The weak commits before this steady point may have left a free tail that only the steady
     // point allowed to cut (space.hpp S4): the steady meta records the smaller size.
     if (env->recovery_meta < 0 && m.geo.now == env->geo.now) {
-      const uint64_t target = space::PlanShrinkAtSteady(env, m.next_pgno);
+      // A write txn under way (this is called from its allocator or its commit) may already
+      // use pages past the head's: they stay.
+      uint64_t in_use = m.next_pgno;
+      for (Txn* w = env->write_txn.load(); w != nullptr; w = w->child) {
+        in_use = std::max<uint64_t>(in_use, w->next_pgno);
+      }
+      const uint64_t target = space::PlanShrinkAtSteady(env, in_use);
       if (target < m.geo.now) m.geo.now = shrink_to = target;
     }
     m.sign = MetaChecksum(m);
@@ -790,6 +810,7 @@ Status TurnForRecovery(Env* env, unsigned target) {
   if (env->flags & EMDB_RDONLY) return EMDB_EACCESS;
   if (env->writer_tid.load() == uint64_t(pthread_self())) return EMDB_BUSY;
   EMDB_TRY(env->lck.LockWriter(false));
+  ::emdb::steady::Stop(env);  // a pending background steady point is not to outlive the turn
   Status rc = [&]() -> Status {
     Meta m = DecodeMeta(PageData(env->MetaPage(target)));
     if (!MetaValid(env, m)) {

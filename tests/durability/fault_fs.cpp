@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "base/failpoint.hpp"
 #include "os/file.hpp"
@@ -32,16 +33,26 @@ std::vector<uint8_t> ReadAll(int fd) {
   return out;
 }
 
+// One lock for the whole fault model: file operations and failpoint hits of every thread.
+std::mutex& FaultMu() {
+  static std::mutex mu;
+  return mu;
+}
+
 class FaultFile final : public emdb::os::File {
  public:
   explicit FaultFile(std::unique_ptr<emdb::os::File> inner) : inner_(std::move(inner)) {
     FaultFs::Get().Opened(inner_->fd());
   }
+  // Each operation holds the lock: the writer and the background flusher (txn/steady.hpp) may
+  // call at once, and the fault model counts and captures one operation at a time.
   emdb::Status PWrite(const void* buf, size_t n, uint64_t off) override {
+    std::lock_guard<std::mutex> g(FaultMu());
     if (int e = FaultFs::Get().BeforeOp(kOpWrite)) return e;
     return inner_->PWrite(buf, n, off);
   }
   emdb::Status PWriteV(const struct iovec* iov, int cnt, uint64_t off) override {
+    std::lock_guard<std::mutex> g(FaultMu());
     if (int e = FaultFs::Get().BeforeOp(kOpWrite)) return e;
     return inner_->PWriteV(iov, cnt, off);
   }
@@ -49,11 +60,22 @@ class FaultFile final : public emdb::os::File {
     return inner_->PRead(buf, n, off);
   }
   emdb::Status DataSync() override {
+    std::lock_guard<std::mutex> g(FaultMu());
     if (int e = FaultFs::Get().BeforeOp(kOpFlush)) return e;
     FaultFs::Get().Flushed(inner_->fd(), 0, ~uint64_t(0));
     return 0;
   }
+  // A write, then a flush of that range only: a crash in between leaves the range unflushed.
+  emdb::Status PWriteDurable(const void* buf, size_t n, uint64_t off) override {
+    std::lock_guard<std::mutex> g(FaultMu());
+    if (int e = FaultFs::Get().BeforeOp(kOpWrite)) return e;
+    if (emdb::Status rc = inner_->PWrite(buf, n, off)) return rc;
+    if (int e = FaultFs::Get().BeforeOp(kOpFlush)) return e;
+    FaultFs::Get().Flushed(inner_->fd(), off, n);
+    return 0;
+  }
   emdb::Status Truncate(uint64_t size) override {
+    std::lock_guard<std::mutex> g(FaultMu());
     if (int e = FaultFs::Get().BeforeOp(kOpTruncate)) return e;
     emdb::Status rc = inner_->Truncate(size);
     if (rc == 0) FaultFs::Get().Truncated(size);
@@ -61,10 +83,12 @@ class FaultFile final : public emdb::os::File {
   }
   emdb::Status Size(uint64_t* size) override { return inner_->Size(size); }
   emdb::Status MSync(void* /*addr*/, size_t len, uint64_t off) override {
+    std::lock_guard<std::mutex> g(FaultMu());
     if (int e = FaultFs::Get().BeforeOp(kOpFlush)) return e;
     FaultFs::Get().Flushed(inner_->fd(), off, len);
     return 0;
   }
+  bool ConcurrentFlush() const override { return true; }
   int fd() const override { return inner_->fd(); }
 
  private:
@@ -75,7 +99,10 @@ std::unique_ptr<emdb::os::File> Wrap(std::unique_ptr<emdb::os::File> f) {
   return std::make_unique<FaultFile>(std::move(f));
 }
 
-emdb::Status Hook(const char* name) { return FaultFs::Get().OnFailpoint(name); }
+emdb::Status Hook(const char* name) {
+  std::lock_guard<std::mutex> g(FaultMu());
+  return FaultFs::Get().OnFailpoint(name);
+}
 
 }  // namespace
 
