@@ -244,6 +244,12 @@ struct Env {
   bool compact_resume = false, compact_after = false;
   std::string compact_table, compact_key;
   format::pgno_t compact_last_boundary = ~format::pgno_t(0);
+  uint64_t compact_exhausted_free = 0;  // free-page estimate when a pass ran out of low pages
+  // compact::LivePages: every table record of the main tree (name, tree pages) as of snapshot
+  // `table_pages_txnid` (0: none). Kept while commits change no named table.
+  std::vector<std::pair<std::string, uint64_t>> table_pages;
+  uint64_t table_pages_txnid = 0;
+
   uint64_t pinned_recent = 0;  // compact::PinnedPages, recent maximum (decaying per commit)
 
   // Page buffer pool for dirty pages (single writer, no lock needed).

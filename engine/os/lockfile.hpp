@@ -94,7 +94,8 @@ struct LockHeader {
   std::atomic<uint64_t> last_sync_time;     // 88: CLOCK_MONOTONIC ns of the last steady point
   std::atomic<uint64_t> last_reader_check;  // 96: CLOCK_MONOTONIC ns of the last dead-slot scan
   std::atomic<uint64_t> file_cuts;          // 104: times a writer shrank the data file
-  uint8_t reserved1[16];                    // 112
+  std::atomic<uint64_t> steady_retired;     // 112: pages_retired as of the newest steady meta
+  uint8_t reserved1[8];                     // 120
   union {                                   // 128: the writer lock
     pthread_mutex_t writer;
     uint8_t writer_space[kLockMutexSpace];
@@ -109,7 +110,8 @@ static_assert(offsetof(LockHeader, version) == 8 && offsetof(LockHeader, max_rea
               offsetof(LockHeader, pages_retired) == 48 && offsetof(LockHeader, boot_id) == 56 &&
               offsetof(LockHeader, last_sync_time) == 88 &&
               offsetof(LockHeader, last_reader_check) == 96 &&
-              offsetof(LockHeader, file_cuts) == 104 && offsetof(LockHeader, writer) == 128);
+              offsetof(LockHeader, file_cuts) == 104 &&
+              offsetof(LockHeader, steady_retired) == 112 && offsetof(LockHeader, writer) == 128);
 
 // env_mode: bit 31 says the word is set; the low bits are the sync-mode flags in use.
 inline constexpr uint32_t kEnvModeSet = 0x80000000u;

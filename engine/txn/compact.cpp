@@ -336,24 +336,57 @@ static bool CanShrink(const Txn* t) {
 }
 
 Status LivePages(Txn* t, uint64_t* out) {
+  Env* env = t->env;
   uint64_t live = LiveLowerBound(t);
   const OpenTables open(t);
-  if (t->dbs[kMainDbi].rec.root != kInvalidPgno) {
-    Cursor mc;
-    bt::CursorInit(&mc, t, kMainDbi, false);
-    Status rc = bt::First(&mc);
-    while (rc == 0) {
-      Slice k, d;
-      uint16_t nf;
-      EMDB_TRY(bt::Current(&mc, &k, &d, &nf));
-      if (IsTableRecord(nf, d.size) && open.Find(k) == 0)
-        live += TreePages(DecodeTableRecord(d.data));
-      rc = bt::Next(&mc);
+  // The tables not open in this txn are as in its snapshot. Their sizes come from one scan of
+  // the main tree's table records, kept while no commit changes a named table (NoteTables): a
+  // main table holding a million records of its own is not scanned at every commit.
+  if (env->table_pages_txnid != t->meta.txnid_a || t->meta.txnid_a == 0) {
+    env->table_pages.clear();
+    env->table_pages_txnid = 0;
+    if (t->dbs[kMainDbi].rec.root != kInvalidPgno) {
+      Cursor mc;
+      bt::CursorInit(&mc, t, kMainDbi, false);
+      Status rc = bt::First(&mc);
+      while (rc == 0) {
+        Slice k, d;
+        uint16_t nf;
+        EMDB_TRY(bt::Current(&mc, &k, &d, &nf));
+        if (IsTableRecord(nf, d.size)) {
+          env->table_pages.emplace_back(std::string(reinterpret_cast<const char*>(k.data), k.size),
+                                        TreePages(DecodeTableRecord(d.data)));
+        }
+        rc = bt::Next(&mc);
+      }
+      if (rc != EMDB_NOTFOUND) return rc;
     }
-    if (rc != EMDB_NOTFOUND) return rc;
+    env->table_pages_txnid = t->meta.txnid_a;
+  }
+  for (const auto& [name, pages] : env->table_pages) {
+    if (open.Find(Slice(name.data(), name.size())) == 0) live += pages;
   }
   *out = live;
   return 0;
+}
+
+void NoteTables(Txn* t) {
+  Env* env = t->env;
+  if (env->table_pages_txnid == 0 || env->table_pages_txnid + 1 != t->txnid) {
+    env->table_pages_txnid = 0;  // computed for another snapshot
+    return;
+  }
+  bool changed = !t->created_dbis.empty() || !t->renamed.empty();
+  const unsigned n = std::min<unsigned>(env->num_dbis.load(), unsigned(t->dbs.size()));
+  for (EMDB_dbi d = kCoreDbs; d < n && !changed; d++) {
+    changed = (t->dbs[d].state & (kDbDirty | kDbDropped)) != 0;
+  }
+  // A changed table record (or a stale one read before this commit saved it) starts over.
+  if (changed) {
+    env->table_pages_txnid = 0;
+  } else {
+    env->table_pages_txnid = t->txnid;
+  }
 }
 
 uint64_t PinnedPages(const Env* env) {
@@ -366,7 +399,12 @@ uint64_t PinnedPages(const Env* env) {
     if (s->txnid.load(std::memory_order_acquire) == 0) continue;
     oldest = std::min(oldest, s->snapshot_retired.load(std::memory_order_relaxed));
   }
-  return retired - oldest;
+  // Weak commits since the newest steady point: what they freed is pinned by that point
+  // (reusable only after the next one), free in no useful sense.
+  if (lck.header()->unsync_bytes.load(std::memory_order_relaxed) != 0) {
+    oldest = std::min(oldest, lck.header()->steady_retired.load(std::memory_order_relaxed));
+  }
+  return retired - std::min(oldest, retired);
 }
 
 bool Worthwhile(const Txn* t, uint64_t live) {
@@ -401,6 +439,7 @@ Status Run(Txn* t) {
     // The episode (if any) is over: the next one starts from scratch.
     env->compact_resume = false;
     env->compact_last_boundary = kInvalidPgno;
+    env->compact_exhausted_free = 0;
     return 0;
   }
   Pass ps;
@@ -419,6 +458,12 @@ Status Run(Txn* t) {
   // has pulled other GC chunks).
   if (ps.boundary + kSlackPages >= t->next_pgno) return 0;
   if (!env->compact_resume && ps.boundary + kSlackPages >= env->compact_last_boundary) return 0;
+  // After a pass that ran out of low free pages, the next waits until more have come free (GC
+  // chunks pulled or pages freed since), instead of walking the same trees again per commit.
+  if (!env->compact_resume && env->compact_exhausted_free != 0 &&
+      free <= env->compact_exhausted_free) {
+    return 0;
+  }
   bool done = false;
   Status rc = WalkMain(t, &ps, &done);
   if (rc == EMDB_MAP_FULL) {
@@ -429,10 +474,12 @@ Status Run(Txn* t) {
   }
   EMDB_TRY(rc);
   if (ps.exhausted) {
-    env->compact_resume = false;  // the next commit starts over, with other chunks pulled
+    env->compact_resume = false;  // starts over once more pages are free (above)
+    env->compact_exhausted_free = std::max<uint64_t>(free, 1);
   } else if (done) {
     env->compact_resume = false;
     env->compact_last_boundary = ps.boundary;
+    env->compact_exhausted_free = 0;
   }
   if (ps.moved != 0) {
     EMDB_LOG(EMDB_LOG_VERBOSE, "compaction: txn %llu moved %llu pages below page %llu",

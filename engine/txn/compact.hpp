@@ -27,7 +27,8 @@
 //      table and key are remembered in the Env, as a hint: a resume point that no longer
 //      exists only means the pass starts a little early or late). Within one episode (the
 //      commits during which compaction is worthwhile) a new pass walks only when its boundary
-//      is lower than the last pass's: pages a reader or the steady point held came free.
+//      is lower than the last pass's: pages a reader or the steady point held came free. A
+//      pass that ran out of low free pages is retried only once more pages are free.
 //  C5. The GC tree is not walked: the commit's GC save rewrites it anyway, and allocation
 //      reads it while compaction runs.
 // Thread safety: the writer's thread, with the writer lock held (commit).
@@ -38,14 +39,19 @@
 namespace emdb::compact {
 
 // Pages the trees of txn `t` use: the three metas, the GC tree, the main tree and every table
-// (sub-trees and large runs included). Reads the main tree's table records; tables open in the
-// txn count with their current records.
+// (sub-trees and large runs included). Reads the main tree's table records (once, then kept
+// while commits change no named table: NoteTables); tables open in the txn count with their
+// current records.
 [[nodiscard]] Status LivePages(Txn* t, uint64_t* out);
 // A lower bound of LivePages that reads no page: the metas, the GC and main trees and the
 // tables loaded in the txn. Safe in the middle of a tree operation (allocation calls it).
 uint64_t LiveLowerBound(const Txn* t);
-// Pages readers hold: retired by the commits since the oldest live reader's snapshot (from the
+// Pages readers and the steady point hold: retired by the commits since the oldest live
+// reader's snapshot or, while weak commits are unflushed, since the newest steady meta (from the
 // lock file's counters; an estimate, it ignores what the readers' own snapshots freed).
+// After a successful top-level commit: keeps LivePages' scan of the table records for the next
+// txn unless this one created, renamed, dropped or changed a named table.
+void NoteTables(Txn* t);
 uint64_t PinnedPages(const Env* env);
 // C2: is compaction (or coalescing GC records, space::Coalesce) worth it at this size? Free
 // pages that readers hold do not count: they cannot take the moved pages.

@@ -30,13 +30,14 @@ struct Flusher {
   std::condition_variable cv;
   std::atomic<int> state{kIdle};
   bool stop = false;
-  uint64_t txnid = 0;          // H, the txn whose snapshot the flush makes durable
-  uint64_t unsync_at_req = 0;  // the unflushed count when H committed
-  uint64_t cuts_at_req = 0;    // the lock file's file_cuts when H committed (A3)
-  std::vector<uint8_t> image;  // H's meta page as written
-  Status rc = 0;               // the flush's result
-  uint32_t pid = 0;            // the process that started the thread (A5)
-  bool writemap = false;       // flush the map (msync) rather than the file (fdatasync)
+  uint64_t txnid = 0;           // H, the txn whose snapshot the flush makes durable
+  uint64_t unsync_at_req = 0;   // the unflushed count when H committed
+  uint64_t cuts_at_req = 0;     // the lock file's file_cuts when H committed (A3)
+  uint64_t retired_at_req = 0;  // the lock file's pages_retired once H was counted
+  std::vector<uint8_t> image;   // H's meta page as written
+  Status rc = 0;                // the flush's result
+  uint32_t pid = 0;             // the process that started the thread (A5)
+  bool writemap = false;        // flush the map (msync) rather than the file (fdatasync)
   std::thread thread;
 };
 
@@ -80,7 +81,8 @@ bool Pending(const Env* env) {
   return env->flusher != nullptr && env->flusher->state.load() != Flusher::kIdle;
 }
 
-void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_page) {
+void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_page,
+                  uint64_t retired) {
   if (env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) < RequestBytes(env)) return;
   Flusher* f = env->flusher;
   if (f != nullptr && f->state.load() != Flusher::kIdle) return;
@@ -94,6 +96,7 @@ void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_pag
   f->txnid = txnid;
   f->unsync_at_req = env->lck.header()->unsync_bytes.load();
   f->cuts_at_req = env->lck.header()->file_cuts.load();
+  f->retired_at_req = retired;
   f->image.assign(meta_page.begin(), meta_page.begin() + env->psize);
   f->rc = 0;
   f->state.store(Flusher::kFlushing);
@@ -104,7 +107,7 @@ Status Promote(Env* env, bool* promoted) {
   *promoted = false;
   Flusher* f = env->flusher;
   if (f == nullptr || f->state.load() != Flusher::kFlushed) return 0;
-  uint64_t h, unsync_at_req, cuts_at_req;
+  uint64_t h, unsync_at_req, cuts_at_req, retired_at_req;
   Status flush_rc;
   std::vector<uint8_t> image;
   {
@@ -112,6 +115,7 @@ Status Promote(Env* env, bool* promoted) {
     h = f->txnid;
     unsync_at_req = f->unsync_at_req;
     cuts_at_req = f->cuts_at_req;
+    retired_at_req = f->retired_at_req;
     flush_rc = f->rc;
     image.swap(f->image);
     f->state.store(Flusher::kIdle);
@@ -169,6 +173,7 @@ Status Promote(Env* env, bool* promoted) {
   uint64_t cur = unsync.load();
   while (!unsync.compare_exchange_weak(cur, cur - std::min(cur, unsync_at_req))) {
   }
+  env->lck.header()->steady_retired.store(retired_at_req);
   env->lck.header()->last_sync_time.store(MonotonicNs());
   *promoted = true;
   return 0;

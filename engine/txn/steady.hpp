@@ -50,7 +50,9 @@ bool Applies(const Env* env, unsigned mode);
 
 // End of weak commit `txnid` (writer): requests a background flush if enough is unflushed and
 // none is pending. `meta_page` is the meta page image just written for `txnid`.
-void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_page);
+// `retired` is the lock file's pages_retired once `txnid` is counted.
+void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_page,
+                  uint64_t retired);
 
 // Writer, holding the writer lock: if a requested flush has finished, makes its txn the steady
 // point (A2/A3) and sets *promoted. A failed flush returns its error (A4).

@@ -530,11 +530,14 @@ static Status WriteMetaPage(Env* env, unsigned slot, const uint8_t* page, bool s
   return env->file->DataSync();
 }
 
-// A steady point was made: nothing is unsynced any more.
-static void MarkSynced(Env* env) {
+// A steady point was made: nothing is unsynced any more. `retired` is the lock file's
+// pages_retired as of the steady commit (what it freed is no longer pinned by it).
+static void MarkSynced(Env* env, uint64_t retired) {
   env->lck.header()->unsync_bytes.store(0);
+  env->lck.header()->steady_retired.store(retired);
   env->lck.header()->last_sync_time.store(MonotonicNs());
 }
+static void MarkSynced(Env* env) { MarkSynced(env, env->lck.header()->pages_retired.load()); }
 
 // Weak or meta-unsynced commits: is a steady point due (EMDB_opt_sync_bytes/sync_period)?
 static bool AutosyncDue(Env* env) {
@@ -709,13 +712,16 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     Abort(t);
     return rc;
   }
+  // Only the writer adds to pages_retired: this is its value once this commit is counted.
+  const uint64_t retired_after =
+      env->lck.header()->pages_retired.load(std::memory_order_relaxed) + retired_pages;
   if (weak || !meta_sync) {
     env->lck.header()->unsync_bytes.fetch_add(t->dirty_bytes + env->psize);
     // Lazy mode: once enough is unflushed, a background flush prepares a steady point.
     if (weak && ::emdb::steady::Applies(env, mode))
-      ::emdb::steady::MaybeRequest(env, t->txnid, page);
+      ::emdb::steady::MaybeRequest(env, t->txnid, page, retired_after);
   } else {
-    MarkSynced(env);
+    MarkSynced(env, retired_after);
   }
   env->lck.header()->pages_retired.fetch_add(retired_pages, std::memory_order_relaxed);
   env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
@@ -730,6 +736,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     }
   }
   space::ApplyShrink(t, m.geo.now);
+  compact::NoteTables(t);
   // Commit succeeded: release.
   UnbindCursors(t);
   ReleaseDirty(t);
