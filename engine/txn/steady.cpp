@@ -13,7 +13,6 @@
 
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
-#include "base/shared_words.hpp"
 #include "core/internal.hpp"
 #include "txn/txn.hpp"
 
@@ -37,7 +36,6 @@ struct Flusher {
   std::vector<uint8_t> image;   // H's meta page as written
   Status rc = 0;                // the flush's result
   uint32_t pid = 0;             // the process that started the thread (A5)
-  bool writemap = false;        // flush the map (msync) rather than the file (fdatasync)
   std::thread thread;
 };
 
@@ -56,8 +54,7 @@ void Run(Env* env, Flusher* f) {
     if (f->stop) return;
     g.unlock();
     // The map never moves; mapped() may grow meanwhile, which only flushes more.
-    Status rc = f->writemap ? env->file->MSync(env->map.base(), env->map.mapped(), 0)
-                            : env->file->DataSync();
+    Status rc = env->file->DataSync();
     g.lock();
     f->rc = rc;
     f->state.store(Flusher::kFlushed);
@@ -73,8 +70,11 @@ uint64_t RequestBytes(const Env* env) {
 }  // namespace
 
 bool Applies(const Env* env, unsigned mode) {
-  return (mode & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC && env->recovery_meta < 0 &&
-         env->file->ConcurrentFlush();
+  // Not with EMDB_WRITEMAP: a flush of the writable map write-protects every page it cleans,
+  // so the writer faults on them again at once; flushing beside it cost several times the CPU
+  // of flushing in its place (docs/performance.md, "Session 5").
+  return (mode & EMDB_UTTERLY_NOSYNC) == EMDB_SAFE_NOSYNC && !(env->flags & EMDB_WRITEMAP) &&
+         env->recovery_meta < 0 && env->file->ConcurrentFlush();
 }
 
 bool Pending(const Env* env) {
@@ -89,7 +89,6 @@ void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_pag
   if (f == nullptr) {
     f = env->flusher = new Flusher;
     f->pid = uint32_t(::getpid());
-    f->writemap = (env->flags & EMDB_WRITEMAP) != 0;
     f->thread = std::thread(Run, env, f);
   }
   std::lock_guard<std::mutex> g(f->mu);
@@ -151,15 +150,8 @@ Status Promote(Env* env, bool* promoted) {
   reinterpret_cast<Page*>(image.data())->pgno = pgno_t(slot);
   EncodeMeta(m, image.data() + kPageHeaderSize);
   EMDB_TRY(EMDB_FAILPOINT("steady.before_promote"));
-  Status rc;
-  if (env->flags & EMDB_WRITEMAP) {
-    CopyToShared(env->map.base() + size_t(slot) * env->psize, image.data(), env->psize);
-    env->pgop.msync++;
-    rc = env->file->MSync(env->map.base(), env->psize * kNumMetas, 0);
-  } else {
-    env->pgop.fsync++;
-    rc = env->file->PWriteDurable(image.data(), env->psize, uint64_t(slot) * env->psize);
-  }
+  env->pgop.fsync++;
+  Status rc = env->file->PWriteDurable(image.data(), env->psize, uint64_t(slot) * env->psize);
   if (rc != 0) {
     // The slot held an older weak meta, superseded by the head: whatever is on disk there now,
     // recovery picks the head or the old steady meta. But a failed flush may have dropped pages.

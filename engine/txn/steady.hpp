@@ -5,17 +5,18 @@
 // which still references them). A steady point — flush the data, then write the head meta with
 // a steady signature — unpins them. Made by the writer, it stalls the writer on the flush of
 // everything the weak commits wrote (tens of milliseconds per growth step of churn). Here the
-// writer hands the slow half to a flusher thread and goes on committing:
+// writer hands the slow half to a flusher thread and goes on committing (pwrite mode only: with
+// EMDB_WRITEMAP a flush beside the writer write-protects the pages it is writing, and the
+// writer keeps its synchronous steady points):
 //
 //   1. Request (writer, end of a weak commit H, once half a growth step is unflushed): copy
-//      H's meta page image; the flusher thread flushes the data file (fdatasync, or msync of
-//      the map). Every page H's snapshot reaches was written before the request, so when the
-//      flush returns, H's snapshot is on disk.
+//      H's meta page image; the flusher thread flushes the data file (fdatasync). Every page H's
+//      snapshot reaches was written before the request, so when the flush returns, H's snapshot is
+//      on disk.
 //   2. Promote (writer, under the writer lock, at a later commit or when the allocator runs
 //      short): write H's meta with a steady signature into the meta slot that is neither the
-//      head nor the steady one, durably (a write that is flushed by itself: RWF_DSYNC, or msync
-//      of the meta pages). H is now the steady point; the unflushed count drops by what was
-//      unflushed at H.
+//      head nor the steady one, durably (a write that is flushed by itself: RWF_DSYNC). H is now
+//      the steady point; the unflushed count drops by what was unflushed at H.
 //
 // Invariants
 //   A1 Only the writer (holding the writer lock) writes a meta page; the flusher thread only
