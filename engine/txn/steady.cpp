@@ -53,7 +53,7 @@ void Run(Env* env, Flusher* f) {
     f->cv.wait(g, [f] { return f->stop || f->state.load() == Flusher::kFlushing; });
     if (f->stop) return;
     g.unlock();
-    // The map never moves; mapped() may grow meanwhile, which only flushes more.
+    // Everything written so far, H's pages among them (more is harmless).
     Status rc = env->file->DataSync();
     g.lock();
     f->rc = rc;
