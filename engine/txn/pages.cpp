@@ -356,8 +356,7 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
           int head, steady;
           uint64_t txnids[kNumMetas];
           txn::PickMetasLocked(env, &head, &steady, txnids);
-          uint64_t limit = std::min(oldest, steady >= 0 ? txnids[steady] : 0);
-          if (limit > 0 && env->lck.header()->unsync_bytes.load() != 0) limit--;  // as BeginWrite
+          const uint64_t limit = txn::GcLimit(env, oldest, steady >= 0 ? txnids[steady] : 0);
           t->gc_limit = std::max(t->gc_limit, limit);
           continue;
         }

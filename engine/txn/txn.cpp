@@ -101,6 +101,18 @@ void PickMetas(const Env* env, int* head, int* steady) {
   }
 }
 
+uint64_t GcLimit(const Env* env, uint64_t oldest, uint64_t steady_txnid) {
+  // UTTERLY_NOSYNC gives up the steady point (documented: an OS crash may lose the database).
+  if ((env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC) return oldest;
+  uint64_t limit = std::min(oldest, steady_txnid);
+  // NOMETASYNC (or any unflushed commit): the newest steady meta may not be on disk yet, and
+  // the one before it is what a power loss would fall back to; keep that snapshot's pages.
+  if (env->lck.header()->unsync_bytes.load() != 0 && steady_txnid > 0) {
+    limit = std::min(limit, steady_txnid - 1);
+  }
+  return limit;
+}
+
 void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids) {
   *head = -1;
   *steady = -1;
@@ -294,15 +306,7 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->txnid = t->meta.txnid_a + 1;
   t->next_pgno = t->meta.next_pgno;
   ResetDbs(t);
-  uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
-  // UTTERLY_NOSYNC gives up the steady point (documented: an OS crash may lose the database).
-  bool utterly = (env->flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC;
-  t->gc_limit = utterly ? oldest : std::min(oldest, steady_txnid);
-  // NOMETASYNC (or any unflushed commit): the newest steady meta may not be on disk yet, and
-  // the one before it is what a power loss would fall back to; keep that snapshot's pages.
-  if (!utterly && env->lck.header()->unsync_bytes.load() != 0 && steady_txnid > 0) {
-    t->gc_limit = std::min(t->gc_limit, steady_txnid - 1);
-  }
+  t->gc_limit = GcLimit(env, env->lck.OldestReader(t->meta.txnid_a), steady_txnid);
   t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
   t->owner = pthread_self();
   env->write_txn = t;

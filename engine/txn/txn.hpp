@@ -43,6 +43,9 @@ bool MetaValid(const Env* env, const Meta& m);
 // PickMetas for the holder of the writer lock, with the verdicts cached per slot; *txnids
 // receives each slot's txnid (0 when invalid).
 void PickMetasLocked(Env* env, int* head, int* steady, uint64_t* txnids);
+// The newest GC record a write txn may reclaim (records with txnid <= it): nothing a reader
+// (oldest snapshot `oldest`) or the steady meta `steady_txnid` still reaches.
+uint64_t GcLimit(const Env* env, uint64_t oldest, uint64_t steady_txnid);
 // Flushes everything and writes a steady meta if the newest is weak.
 [[nodiscard]] Status SyncEnv(Env* env, bool force, bool nonblock);
 // With the writer lock held: flushes the data and rewrites the newest meta as steady.

@@ -47,6 +47,15 @@ void SteadyAndHead(EMDB_env* env, uint64_t* steady, uint64_t* head) {
   emdb_txn_abort(r);
 }
 
+// One workload transaction, committed; then the steady and head txnids.
+void CommitNext(EMDB_env* env, Workload* w, Model* m, uint64_t* steady, uint64_t* head) {
+  EMDB_txn* txn = nullptr;
+  ASSERT_EQ(0, emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn));
+  ASSERT_EQ(0, w->Next(txn, m));
+  ASSERT_EQ(0, emdb_txn_commit(txn));
+  SteadyAndHead(env, steady, head);
+}
+
 uint64_t FileBytes(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
@@ -67,12 +76,8 @@ TEST(BackgroundSteady, PromotesOlderCommits) {
     uint64_t last_steady = 0, peak_file = 0;
     unsigned advanced = 0;
     for (int i = 0; i < 1500; i++) {
-      EMDB_txn* txn = nullptr;
-      ASSERT_EQ(0, emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn));
-      ASSERT_EQ(0, w.Next(txn, &m));
-      ASSERT_EQ(0, emdb_txn_commit(txn));
       uint64_t steady = 0, head = 0;
-      SteadyAndHead(env, &steady, &head);
+      ASSERT_NO_FATAL_FAILURE(CommitNext(env, &w, &m, &steady, &head));
       ASSERT_LE(steady, head);
       if (steady > last_steady) advanced++;
       last_steady = steady;
@@ -122,12 +127,8 @@ TEST(BackgroundSteady, PromotedPointSurvivesPowerLoss) {
     states[head0] = m.Hash();
     const int txns = 100 + int(rng() % 300);
     for (int i = 0; i < txns; i++) {
-      EMDB_txn* txn = nullptr;
-      ASSERT_EQ(0, emdb_txn_begin(env, nullptr, EMDB_TXN_READWRITE, &txn));
-      ASSERT_EQ(0, w.Next(txn, &m));
-      ASSERT_EQ(0, emdb_txn_commit(txn));
       uint64_t steady = 0, head = 0;
-      SteadyAndHead(env, &steady, &head);
+      ASSERT_NO_FATAL_FAILURE(CommitNext(env, &w, &m, &steady, &head));
       states[head] = m.Hash();
       // Crash right after a background steady point was promoted (it is older than the head),
       // before anything else is flushed: its snapshot must be on disk by itself.
