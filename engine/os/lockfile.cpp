@@ -305,10 +305,13 @@ Status LockFile::AcquireSlot(ReaderSlot** out, uint64_t tid) {
       *out = s;
       return 0;
     }
-    // Full: clear slots of dead processes and try once more.
-    int cleared = 0;
-    EMDB_TRY(ClearDeadReaders(&cleared));
-    if (cleared == 0) break;
+    // Full: clear slots of dead processes and try once more, also when this call cleared
+    // none: another thread of this process may have cleared them a moment before (it found the
+    // table full too), and those slots are free now.
+    if (attempt == 0) {
+      int cleared = 0;
+      EMDB_TRY(ClearDeadReaders(&cleared));
+    }
   }
   return EMDB_READERS_FULL;
 }
