@@ -1143,11 +1143,14 @@ int emdb_dbi_flags_ex(const EMDB_txn* txn, EMDB_dbi dbi, unsigned* flags,
   int rc = CheckTxn(t);
   if (rc) return rc;
   if (flags == nullptr) return EMDB_EINVAL;
+  // A named table's record is loaded from the main tree on first use in a transaction; until
+  // then the handle is stale (libmdbx's MDBX_DBI_STALE). CheckDbi loads it, so look first.
+  const bool stale = dbi >= kCoreDbs && dbi < t->dbs.size() && !(t->dbs[dbi].state & kDbValid);
   rc = CheckDbi(t, dbi);
   if (rc) return rc;
   *flags = t->env->dbis[dbi].flags;
   if (state) {
-    unsigned st = 0;
+    unsigned st = stale ? unsigned(EMDB_DBI_STALE) : 0u;
     uint8_t s = t->dbs[dbi].state;
     if (s & kDbDirty) st |= EMDB_DBI_DIRTY;
     if (s & kDbFresh) st |= EMDB_DBI_FRESH;

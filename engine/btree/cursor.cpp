@@ -733,6 +733,43 @@ static Status AddMultiple(Cursor* c, Slice key, EMDB_val* data, unsigned flags, 
   return 0;
 }
 
+// The append hint (Txn::AppendHint). A plain (not DUPSORT, not sub-tree) table only: after an
+// append that did not split, the cursor's path is the table's rightmost path and every page on
+// it is this txn's own dirty page (the put touched them). It stays so until the table changes
+// in any other way, which bumps dbs[dbi].mod past the one recorded here (Put itself bumps it
+// once, before it looks), or the slot is reopened or the txn ends (both clear it).
+static void SaveAppendHint(const Cursor* c) {
+  if (c->is_sub || c->subpage != nullptr || c->depth <= 0) return;
+  Txn* t = c->txn;
+  const DbState& s = t->dbs[c->dbi];
+  Txn::AppendHint& h = t->append_hint;
+  h.dbi = c->dbi;
+  h.generation = s.generation;
+  h.mod = s.mod;
+  h.root = s.rec.root;
+  h.depth = c->depth;
+  for (int l = 0; l < c->depth; l++) {
+    h.pg[l] = c->pg[l];
+    h.ki[l] = c->ki[l];
+  }
+}
+
+static bool UseAppendHint(Cursor* c) {
+  Txn* t = c->txn;
+  const Txn::AppendHint& h = t->append_hint;
+  if (h.dbi != c->dbi || c->is_sub || c->subpage != nullptr) return false;
+  const DbState& s = t->dbs[c->dbi];
+  if (s.mod != h.mod + 1 || s.generation != h.generation || s.rec.root != h.root) return false;
+  c->depth = h.depth;
+  for (int l = 0; l < h.depth; l++) {
+    c->pg[l] = h.pg[l];
+    c->ki[l] = h.ki[l];
+  }
+  c->eof = false;
+  c->after_del = false;
+  return true;
+}
+
 Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
   Txn* t = c->txn;
   Slice key = Slice::Of(keyv);
@@ -788,7 +825,14 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
   }
 
   bool exact = false;
-  if (flags & EMDB_APPEND) {
+  bool hinted = false;  // the path came from t->append_hint: all own dirty pages
+  if ((flags & EMDB_APPEND) && UseAppendHint(c)) {
+    hinted = true;
+    Page* leaf = c->pg[c->depth - 1];
+    unsigned n = NumKeys(leaf);
+    if (c->cmp(key, KeyAt(leaf, n - 1)) <= 0) return EMDB_EKEYMISMATCH;  // not dupsort
+    c->ki[c->depth - 1] = uint16_t(n);
+  } else if (flags & EMDB_APPEND) {
     rc = bt::Last(c);
     if (rc == 0) {
       Slice lk, ld;
@@ -809,7 +853,7 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
   }
   // Keys of the main table that name tables are not user data.
   if (exact && c->dbi == kMainDbi && NamesTable(bt::CurrentNode(c))) return EMDB_INCOMPATIBLE;
-  if (c->depth > 0) EMDB_TRY(bt::TouchPath(c));
+  if (c->depth > 0 && !hinted) EMDB_TRY(bt::TouchPath(c));
 
   if (!exact) {
     if (dupsort && (flags & EMDB_MULTIPLE)) {
@@ -831,6 +875,7 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     EMDB_TRY(bt::Insert(c, key, v, 0, &out, &split));
     if (reserve) data->iov_base = out;
     c->sub_active = false;
+    if ((flags & EMDB_APPEND) && !dupsort && !split) SaveAppendHint(c);
     if (split) {
       Slice* vp = nullptr;
       Slice vv = Slice::Of(data);

@@ -298,6 +298,22 @@ struct Txn {
   bool coalesced = false;           // space::Coalesce ran in this txn
   bool reclaimed_unsorted = false;  // a bulk GC pull is appending to `reclaimed` (sorted after)
 
+  // The rightmost path that the last plain EMDB_APPEND put of this txn left behind (cursor.cpp,
+  // "append hint"): every page on it is this txn's own dirty page, and the table has not changed
+  // since, as long as dbs[dbi].mod == mod (the put bumps it once more before looking). The next
+  // append to the same table starts from it instead of descending and touching the path again.
+  // Cleared at every begin, and in the parent when a child begins.
+  struct AppendHint {
+    EMDB_dbi dbi = ~EMDB_dbi(0);  // ~0: none
+    uint32_t generation = 0;      // dbs[dbi].generation when saved
+    uint64_t mod = 0;             // dbs[dbi].mod when saved
+    pgno_t root = 0;              // dbs[dbi].rec.root when saved
+    int depth = 0;
+    Page* pg[format::kMaxDepth];
+    uint16_t ki[format::kMaxDepth];
+    void Clear() { dbi = ~EMDB_dbi(0); }
+  } append_hint;
+
   // ---- read transactions (space management) ----
   bool parked = false;      // emdb_txn_park: the writer may oust it
   bool autounpark = false;  // the next read call unparks it

@@ -627,6 +627,7 @@ Status DbiOpen(Txn* t, const Slice* name, unsigned flags, EMDB_dbi* out) {
   DbState& s = t->dbs[slot];
   s.generation = info.generation;
   s.mod = 0;
+  if (t->append_hint.dbi == slot) t->append_hint.Clear();
   if (found) {
     s.rec = rec;
     s.state = kDbValid | kDbFresh;

@@ -72,6 +72,35 @@ TEST_F(DbiApi, FlagsAreStoredExactly) {
   }
 }
 
+// A handle's table record is loaded on first use in each transaction: until then
+// emdb_dbi_flags_ex reports EMDB_DBI_STALE (as libmdbx), afterwards it does not.
+TEST_F(DbiApi, FlagsExReportsStaleUntilFirstUse) {
+  const EMDB_dbi dbi = table("s", EMDB_DUPSORT);
+  {
+    Txn t = write_txn();
+    ASSERT_OK(put(t, dbi, "k", "v"));
+    unsigned flags = 0, state = 0;
+    ASSERT_OK(emdb_dbi_flags_ex(t, dbi, &flags, &state));
+    EXPECT_EQ(0u, state & EMDB_DBI_STALE);
+    EXPECT_NE(0u, state & EMDB_DBI_DIRTY);
+    ASSERT_OK(t.commit());
+  }
+  for (bool write : {false, true}) {
+    Txn t = write ? write_txn() : read_txn();
+    unsigned flags = 0, state = 0;
+    ASSERT_OK(emdb_dbi_flags_ex(t, dbi, &flags, &state));
+    EXPECT_EQ(unsigned(EMDB_DUPSORT), flags);
+    EXPECT_EQ(unsigned(EMDB_DBI_STALE), state) << "write " << write;
+    ASSERT_OK(emdb_dbi_flags_ex(t, dbi, &flags, &state));
+    EXPECT_EQ(0u, state) << "write " << write;
+  }
+  // The main table is never stale.
+  Txn r = read_txn();
+  unsigned flags = 0, state = 0;
+  ASSERT_OK(emdb_dbi_flags_ex(r, EMDB_dbi(1), &flags, &state));
+  EXPECT_EQ(0u, state & EMDB_DBI_STALE);
+}
+
 TEST_F(DbiApi, ReverseKeyOrdersByLastByteFirst) {
   const EMDB_dbi dbi = table("rev", EMDB_REVERSEKEY);
   Txn t = write_txn();

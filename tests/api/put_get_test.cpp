@@ -1,7 +1,9 @@
 // put_get_test.cpp — emdb_put with every flag, emdb_get/get_ex/get_equal_or_great, emdb_del,
 // emdb_replace, size limits, zero-length keys and values.
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <random>
 #include <set>
 
 #include "support/fixture.hpp"
@@ -192,6 +194,121 @@ TEST_F(PutGet, AppendInOrder) {
   for (int i = 0; i < 5000; ++i) ASSERT_EQ(key_n(i), p[i].first);
   EXPECT_EQ(key_n(9999), p.back().first);
   EXPECT_TRUE(std::is_sorted(p.begin(), p.end()));
+}
+
+// Appends start from the path the previous append left (the append hint, cursor.cpp). Every
+// other change to the table in between must make the next append descend again: deletes (of the
+// last key, emptying the table, merges), updates, appends through a cursor, appends to another
+// table, nested transactions committed or aborted, emdb_drop. Checked against a model after
+// each step, with small pages so that the tree is several levels deep.
+TEST_F(PutGet, AppendAfterOtherChangesMatchesModel) {
+  ASSERT_OK(env_.close());
+  EnvOptions small;
+  small.pagesize = 256;
+  ASSERT_OK(env_.open(db_path("small"), small));
+  const EMDB_dbi a = table("a"), b = table("b");
+  std::map<std::string, std::string> ma, mb;
+  std::mt19937_64 rng(7);
+  uint64_t next_a = 0, next_b = 0;
+  auto check = [&](EMDB_txn* t, EMDB_dbi dbi, const std::map<std::string, std::string>& m,
+                   const std::string& where) {
+    Pairs p;
+    ASSERT_OK(collect(t, dbi, &p));
+    ASSERT_EQ(m.size(), p.size()) << where;
+    size_t i = 0;
+    for (const auto& [k, v] : m) {
+      ASSERT_EQ(k, p[i].first) << where;
+      ASSERT_EQ(v, p[i].second) << where;
+      ++i;
+    }
+  };
+  for (int round = 0; round < 6; ++round) {
+    Txn t = write_txn();
+    for (int step = 0; step < 3000; ++step) {
+      const std::string where = "round " + std::to_string(round) + " step " + std::to_string(step);
+      const unsigned op = unsigned(rng() % 100);
+      if (op < 70) {  // append to a, sometimes with a large value
+        const std::string k = key_n(next_a += 1 + rng() % 3);
+        const std::string v = value_n(next_a, rng() % 10 == 0 ? 600 : 20);
+        ASSERT_OK(put(t, a, k, v, EMDB_APPEND)) << where;
+        ma[k] = v;
+      } else if (op < 75) {  // out of order: refused, nothing changes
+        if (!ma.empty()) {
+          EXPECT_RC(EMDB_EKEYMISMATCH, put(t, a, ma.begin()->first, "x", EMDB_APPEND)) << where;
+        }
+      } else if (op < 80) {  // delete the last key (the hinted leaf shrinks)
+        if (!ma.empty()) {
+          ASSERT_OK(del(t, a, std::prev(ma.end())->first)) << where;
+          ma.erase(std::prev(ma.end()));
+        }
+      } else if (op < 84) {  // delete a run of random keys (merges, root changes)
+        for (int j = 0; j < 20 && !ma.empty(); ++j) {
+          auto it = ma.begin();
+          std::advance(it, rng() % ma.size());
+          ASSERT_OK(del(t, a, it->first)) << where;
+          ma.erase(it);
+        }
+      } else if (op < 87) {  // update the last key in place, with a new size
+        if (!ma.empty()) {
+          const std::string k = std::prev(ma.end())->first;
+          const std::string v = value_n(rng(), rng() % 2 ? 3 : 90);
+          ASSERT_OK(put(t, a, k, v)) << where;
+          ma[k] = v;
+        }
+      } else if (op < 91) {  // append to b (the hint moves to the other table)
+        const std::string k = key_n(++next_b);
+        ASSERT_OK(put(t, b, k, "b")) << where;
+        ASSERT_OK(put(t, b, key_n(++next_b), "bb", EMDB_APPEND)) << where;
+        mb[k] = "b";
+        mb[key_n(next_b)] = "bb";
+      } else if (op < 94) {  // append through a cursor, then step it back
+        Cursor c;
+        ASSERT_OK(c.open(t, a));
+        const std::string k = key_n(next_a += 1);
+        const std::string cv = "c";
+        EMDB_val kv = V(k), dv = V(cv);
+        ASSERT_OK(emdb_cursor_put(c, &kv, &dv, EMDB_APPEND)) << where;
+        ma[k] = "c";
+        EMDB_val gk = V0(), gd = V0();
+        ASSERT_OK(emdb_cursor_get(c, &gk, &gd, EMDB_GET_CURRENT)) << where;
+        EXPECT_EQ(k, S(gk)) << where;
+      } else if (op < 98) {  // a nested txn that appends and deletes, committed or aborted
+        const bool keep = rng() % 2 == 0;
+        Txn child;
+        ASSERT_OK(child.begin(env(), EMDB_TXN_READWRITE, t)) << where;
+        auto ca = ma;
+        uint64_t cn = next_a;
+        for (int j = 0; j < 40; ++j) {
+          const std::string k = key_n(cn += 1);
+          ASSERT_OK(put(child, a, k, "n", EMDB_APPEND)) << where;
+          ca[k] = "n";
+        }
+        if (!ca.empty()) {
+          ASSERT_OK(del(child, a, ca.begin()->first)) << where;
+          ca.erase(ca.begin());
+        }
+        if (keep) {
+          ASSERT_OK(child.commit()) << where;
+          ma = ca;
+          next_a = cn;
+        } else {
+          ASSERT_OK(child.abort()) << where;
+        }
+      } else if (op < 99) {  // empty the table
+        ASSERT_OK(emdb_drop(t, a, false)) << where;
+        ma.clear();
+      } else {
+        check(t, a, ma, where);
+        check(t, b, mb, where);
+      }
+    }
+    check(t, a, ma, "round end");
+    check(t, b, mb, "round end");
+    ASSERT_OK(t.commit());
+    Txn r = read_txn();
+    check(r, a, ma, "after commit");
+    check(r, b, mb, "after commit");
+  }
 }
 
 TEST_F(PutGet, AppendDup) {
