@@ -132,8 +132,10 @@ Status Promote(Env* env, bool* promoted) {
   const uint64_t steady_txnid = steady >= 0 ? txnids[steady] : 0;
   if (steady_txnid >= h) return 0;  // a newer steady point was made meanwhile (A2)
   if (txnids[head] == h) {
-    // Nothing committed since: the head itself becomes steady (its data is flushed already).
-    EMDB_TRY(txn::SteadyHead(env));
+    // Nothing committed since: the head itself becomes steady. Its data is flushed already;
+    // what the commit under way (if any) wrote since is not its, and is not flushed here: that
+    // flush, in the writer, is what the background flush is for.
+    EMDB_TRY(txn::SteadyHead(env, /*data_flushed=*/true));
     *promoted = true;
     return 0;
   }

@@ -49,7 +49,10 @@ uint64_t GcLimit(const Env* env, uint64_t oldest, uint64_t steady_txnid);
 // Flushes everything and writes a steady meta if the newest is weak.
 [[nodiscard]] Status SyncEnv(Env* env, bool force, bool nonblock);
 // With the writer lock held: flushes the data and rewrites the newest meta as steady.
-[[nodiscard]] Status SteadyHead(Env* env);
+// `data_flushed`: everything the head's snapshot reaches is known to be flushed already (a
+// background flush finished after the head was written, txn/steady.hpp): only the meta is
+// written. Pages written since (the commit under way) are not the head's and need no flush.
+[[nodiscard]] Status SteadyHead(Env* env, bool data_flushed = false);
 // emdb_env_turn_for_recovery: makes meta `target` the newest steady one (newer metas become
 // empty slots) and leaves recovery mode.
 [[nodiscard]] Status TurnForRecovery(Env* env, unsigned target);
