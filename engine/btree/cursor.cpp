@@ -739,7 +739,8 @@ static Status AddMultiple(Cursor* c, Slice key, EMDB_val* data, unsigned flags, 
 // in any other way, which bumps dbs[dbi].mod past the one recorded here (Put itself bumps it
 // once, before it looks), or the slot is reopened or the txn ends (both clear it).
 static void SaveAppendHint(const Cursor* c) {
-  if (c->is_sub || c->subpage != nullptr || c->depth <= 0) return;
+  // Not the GC tree: the allocator changes it without going through cursor puts.
+  if (c->is_sub || c->subpage != nullptr || c->depth <= 0 || c->dbi == kGcDbi) return;
   Txn* t = c->txn;
   const DbState& s = t->dbs[c->dbi];
   Txn::AppendHint& h = t->append_hint;
