@@ -423,15 +423,6 @@ bool Worthwhile(const Txn* t, uint64_t live) {
   return free >= std::max<uint64_t>({g.shrink, share, 2 * env->pinned_recent});
 }
 
-static bool AnyReader(const Env* env) {
-  const os::LockFile& lck = env->lck;
-  const unsigned hwm = lck.header()->readers_hwm.load(std::memory_order_acquire);
-  for (unsigned i = 0; i < hwm && i < lck.max_readers(); i++) {
-    if (lck.slot(i)->txnid.load(std::memory_order_acquire) != 0) return true;
-  }
-  return false;
-}
-
 void NoteCommit(Env* env) {
   // A maximum that decays by an eighth per commit (to a tenth in about 17 commits) while no
   // reader is live, by 1/128 while one is (to half in about 90 commits): a reader that renews
@@ -439,7 +430,8 @@ void NoteCommit(Env* env) {
   // compacting in between only copies pages whose old copies the next snapshot pins (ledger
   // workload: 20% of the writer's time, and a larger peak file).
   const uint64_t pinned = PinnedPages(env);
-  const uint64_t decay = env->pinned_recent / (AnyReader(env) ? 128 : 8);
+  const bool reader = env->lck.OldestReader(UINT64_MAX) != UINT64_MAX;
+  const uint64_t decay = env->pinned_recent / (reader ? 128 : 8);
   env->pinned_recent = std::max(pinned, env->pinned_recent - decay);
 }
 
