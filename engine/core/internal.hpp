@@ -302,7 +302,8 @@ struct Txn {
   // "append hint"): every page on it is this txn's own dirty page, and the table has not changed
   // since, as long as dbs[dbi].mod == mod (the put bumps it once more before looking). The next
   // append to the same table starts from it instead of descending and touching the path again.
-  // Cleared at every begin, and in the parent when a child begins.
+  // Cleared when a write txn begins (txn::BeginWrite), and in the parent when a child begins;
+  // read txns never put.
   struct AppendHint {
     EMDB_dbi dbi = ~EMDB_dbi(0);  // ~0: none
     uint32_t generation = 0;      // dbs[dbi].generation when saved

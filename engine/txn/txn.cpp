@@ -41,7 +41,6 @@ uint32_t Now16dot16(const struct timespec& a, const struct timespec& b) {
 void ResetDbs(Txn* t, bool keep_named = false) {
   Env* env = t->env;
   size_t n = env->max_dbs + kCoreDbs;
-  t->append_hint.Clear();
   if (t->dbs.size() != n) {
     t->dbs.resize(n);
     keep_named = false;
