@@ -3,7 +3,7 @@
 // Every workload:
 //  1. opens a fresh directory (the caller creates and removes it),
 //  2. prepares the database untimed if it needs one (prepare(): fillrandom of all records in
-//     nosync mode, flushed, closed, reopened in the measured mode),
+//     the measured mode, flushed, closed, reopened),
 //  3. runs the timed section (Stopwatch: wall and process CPU time),
 //  4. verifies what it read and the final contents against a model (counts and checksums of
 //     record_hash, common.hpp) and dies on any mismatch,
@@ -480,15 +480,17 @@ class Runner {
     return commits;
   }
 
-  /// Untimed: fill all records in nosync mode with a full flush every kPrepFlushBatches
-  /// batches and at the end, close, reopen in the measured mode. The periodic flushes give both
-  /// engines steady points to reclaim pages behind, as a sync-mode fill would, at a fraction of
-  /// its cost (the first emdb drop reused no page in nosync mode without them).
+  /// Untimed: fill all records in the measured mode, with a full flush every kPrepFlushBatches
+  /// batches and at the end, close, reopen. Each engine's file is then what an application in
+  /// that mode would have: how its pages sit in the page cache (folio sizes) depends on how they
+  /// were written (pwrite runs, or stores through a writable map), and a later pwrite into a
+  /// large folio costs the kernel more. Preparing every mode in nosync (sessions 1-7) left LMDB's
+  /// sparse file in 2 MiB folios and emdb's in small ones, which favoured emdb in the pwrite
+  /// modes and LMDB in nosync (docs/performance.md, session 8). The periodic flushes give both
+  /// engines steady points to reclaim pages behind.
   void prepare() {
     constexpr uint64_t kPrepFlushBatches = 16;
-    OpenParams prep = p_;
-    prep.mode = SyncMode::nosync;
-    e_.open(dir_, prep);
+    e_.open(dir_, p_);
     const uint64_t chunk = s_.batch * kPrepFlushBatches;
     for (uint64_t j = 0; j < ds_.n; j += chunk) {
       fill(ds_.fill_order.data() + j, std::min(chunk, ds_.n - j), false, 0, 0);

@@ -23,9 +23,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -252,8 +254,21 @@ struct Env {
 
   uint64_t pinned_recent = 0;  // compact::PinnedPages, recent maximum (decaying per commit)
 
+  // Lazy mode, early reuse (pages::SiftEarly), writer only. `births`: the txnid that wrote
+  // each page this process's weak commits wrote, for the commits up to `births_head` with no
+  // other process's commit among them (BeginWrite clears it otherwise); entries at or below
+  // the steady point are dropped as they are met (`birth_order`, oldest first, may hold
+  // entries `births` has since overwritten). `sifted_upto`: GC records up to this txnid have
+  // been sifted (what is left in them waits for a steady point).
+  std::unordered_map<format::pgno_t, txnid_t> births;
+  std::deque<std::pair<txnid_t, format::pgno_t>> birth_order;
+  txnid_t births_head = 0;
+  txnid_t sifted_upto = 0;
+
   // Page buffer pool for dirty pages (single writer, no lock needed).
   std::vector<Page*> page_pool;
+  // The commit's dirty pages in page order (txn.cpp WritePages; kept to reuse its memory).
+  std::vector<std::pair<format::pgno_t, Page*>> write_list;
 
   // Page operation counters (EMDB_envinfo::mi_pgop_stat): the writer counts, anyone reads.
   struct {
@@ -288,8 +303,9 @@ struct Txn {
   std::vector<pgno_t> reclaimed;  // taken from GC records, sorted descending (lowest at back)
   std::vector<pgno_t> retired;    // committed pages freed by this txn
   pgno_t next_pgno = 0;
-  txnid_t gc_limit = 0;  // GC records with key <= gc_limit may be reclaimed
-  bool gc_busy = false;  // the GC tree is being modified: no pulls
+  txnid_t gc_limit = 0;     // GC records with key <= gc_limit may be reclaimed
+  txnid_t sifted_upto = 0;  // lazy mode: GC records up to here were sifted (pages::SiftEarly)
+  bool gc_busy = false;     // the GC tree is being modified: no pulls
   bool canary_set = false;
   bool steady_tried = false;        // SAFE_NOSYNC: made a steady point to free space once
   bool geo_changed = false;         // emdb_env_set_geometry inside this txn: commit writes the meta

@@ -443,6 +443,9 @@ Status Open(Env* env, const char* path, unsigned flags, mode_t mode) {
   if (env->geo.upper < env->geo.now) env->geo.upper = env->geo.now;
   rc = env->map.Reserve(size_t(std::max(env->geo.upper, env->geo.now) * ps));
   if (rc != 0) return fail(rc);
+  // Huge mappings (os/mmap.hpp) where writes go through the map and no commit flushes.
+  env->map.SetHugeAdvice(!rdonly && (flags & EMDB_WRITEMAP) &&
+                         (flags & EMDB_UTTERLY_NOSYNC) == EMDB_UTTERLY_NOSYNC);
   rc = env->map.Extend(env->file->fd(), size_t(std::min(fpages, env->geo.now) * ps),
                        (flags & EMDB_WRITEMAP) != 0 && !rdonly);
   if (rc != 0) return fail(rc);

@@ -54,6 +54,8 @@ Status MapRegion::Extend(int fd, size_t bytes, bool writable) {
     EMDB_LOG_ERR("mmap of %zu bytes at offset %zu failed: errno %d", bytes - cur, cur, e);
     return e;
   }
+  // Advice only: a kernel without file huge pages refuses it, and nothing changes.
+  if (huge_advice_) (void)::madvise(base_ + cur, bytes - cur, MADV_HUGEPAGE);
   mapped_.store(bytes, std::memory_order_release);
   return 0;
 }

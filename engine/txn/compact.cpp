@@ -417,10 +417,15 @@ bool Worthwhile(const Txn* t, uint64_t live) {
   // Churn with long readers: a reader that renews a long-held snapshot frees a large pool at
   // once, which the next commits use up while the new snapshot pins their garbage again. Only
   // a pool that is large next to what readers pinned lately is worth compacting for.
+  // The same holds for the steady point of lazy mode: each one releases what the weak commits
+  // since the last one freed, and the commits up to the next one take that pool and pin as much
+  // again. Twice the recent pin is the working set of free pages the file keeps in any case;
+  // only a shrink threshold's worth beyond it is worth moving pages for (compaction under a
+  // 160-commit steady cycle copied 4,096 pages per episode and never shrank the file).
   // Hysteresis: an episode starts at a quarter of the file and goes on down to a sixteenth.
   const bool going = env->compact_resume || env->compact_last_boundary != kInvalidPgno;
   const uint64_t share = going ? t->next_pgno / 16 : t->next_pgno / 4;
-  return free >= std::max<uint64_t>({g.shrink, share, 2 * env->pinned_recent});
+  return free >= std::max<uint64_t>(share, g.shrink + 2 * env->pinned_recent);
 }
 
 void NoteCommit(Env* env) {
@@ -428,10 +433,14 @@ void NoteCommit(Env* env) {
   // reader is live, by 1/128 while one is (to half in about 90 commits): a reader that renews
   // its snapshot every few dozen commits lets the pool go and pins it again, over and over, and
   // compacting in between only copies pages whose old copies the next snapshot pins (ledger
-  // workload: 20% of the writer's time, and a larger peak file).
+  // workload: 20% of the writer's time, and a larger peak file). Weak commits (lazy mode) are
+  // such a reader too: each steady point lets go of what they freed since the last one, and the
+  // next weak commits pin as much again (crud in lazy mode: a steady point every ~850 commits,
+  // each followed by an episode that copied 4,096 pages, a third of the writer's time).
   const uint64_t pinned = PinnedPages(env);
-  const bool reader = env->lck.OldestReader(UINT64_MAX) != UINT64_MAX;
-  const uint64_t decay = env->pinned_recent / (reader ? 128 : 8);
+  const bool slow = env->lck.OldestReader(UINT64_MAX) != UINT64_MAX ||
+                    env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) != 0;
+  const uint64_t decay = env->pinned_recent / (slow ? 128 : 8);
   env->pinned_recent = std::max(pinned, env->pinned_recent - decay);
 }
 

@@ -13,11 +13,13 @@
 //      and every tree's page counts stay as they were; the old copies are retired to the GC
 //      like any page a commit replaces, so readers keep their snapshots.
 //  C2. It runs only where a shrink can follow: a shrink threshold is set and the free pages
-//      no reader holds are at least max(shrink_threshold, next_pgno / 4 to start an episode
-//      and next_pgno / 16 to go on, twice what readers pinned lately: a maximum that decays by
-//      1/8 per commit without readers, by 1/128 while a reader is live) (Worthwhile). Under
-//      ordinary churn the free pool is small, or it is the pool a long reader just let go of and
-//      its next snapshot is about to pin again, and commits pay nothing but the check.
+//      no reader holds are at least max(next_pgno / 4 to start an episode and next_pgno / 16
+//      to go on, shrink_threshold + twice what readers and the steady point pinned lately: a
+//      maximum that decays by 1/8 per commit without readers, by 1/128 while a reader is live or
+//      weak commits are unflushed)
+//      (Worthwhile). Under ordinary churn the free pool is small, or it is the pool a long
+//      reader or a lazy-mode steady point just let go of and the next snapshot or weak commits
+//      are about to pin again, and commits pay nothing but the check.
 //  C3. It never moves a page up. The boundary is the lowest page number B such that the
 //      reclaimed pages below B can take every page at or above B that is not reclaimed (live,
 //      or held by a snapshot), plus a margin (live / 64 + 64 pages) for the branch pages the

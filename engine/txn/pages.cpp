@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "base/shared_words.hpp"
 #include "btree/tree.hpp"
@@ -287,6 +288,126 @@ static bool TakeRunDesc(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
   return false;
 }
 
+void NoteBirths(const Txn* t) {
+  Env* env = t->env;
+  // A bound on the memory: past it the oldest births go (they are the likeliest to be at or
+  // below the next steady point anyway); a forgotten birth only means a page waits.
+  const size_t cap = std::max<size_t>(size_t(1) << 16, size_t(env->geo.grow) * 8);
+  t->dirty.ForEach([&](pgno_t pg, Page* p) {
+    const unsigned n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
+    for (unsigned i = 0; i < n; i++) {
+      env->births[pg + i] = t->txnid;
+      env->birth_order.emplace_back(t->txnid, pg + i);
+    }
+  });
+  while (env->birth_order.size() > cap) {
+    const auto [txnid, pg] = env->birth_order.front();
+    env->birth_order.pop_front();
+    auto it = env->births.find(pg);
+    if (it != env->births.end() && it->second == txnid) env->births.erase(it);
+  }
+}
+
+void ForgetBirths(Env* env) {
+  env->births.clear();
+  env->birth_order.clear();
+}
+
+// P5. Called when nothing at or below gc_limit is left; *got: pages were added to reclaimed.
+static Status SiftEarly(Txn* t, bool* got) {
+  *got = false;
+  Env* env = t->env;
+  if (t->gc_busy || env->births.empty() || t->dbs[kGcDbi].rec.root == kInvalidPgno) return 0;
+  const uint64_t oldest = env->lck.OldestReader(t->meta.txnid_a);
+  const uint64_t from = std::max<uint64_t>(t->gc_limit, t->sifted_upto);
+  if (from >= oldest) return 0;
+  // The newest snapshot a crash could fall back to: the steady meta, or this process's pending
+  // background flush. Births at or below it are of no use any more.
+  int head, steady;
+  uint64_t txnids[kNumMetas];
+  txn::PickMetasLocked(env, &head, &steady, txnids);
+  const uint64_t fallback =
+      std::max<uint64_t>(steady >= 0 ? txnids[steady] : 0, steady::PendingTxnid(env));
+  while (!env->birth_order.empty() && env->birth_order.front().first <= fallback) {
+    const auto [txnid, pg] = env->birth_order.front();
+    env->birth_order.pop_front();
+    auto it = env->births.find(pg);
+    if (it != env->births.end() && it->second == txnid) env->births.erase(it);
+  }
+  if (env->births.empty()) return 0;
+  uint8_t seek[kGcKeySize];
+  GcKey(seek, from + 1, 0);
+  std::vector<pgno_t> keep, take;
+  for (;;) {
+    Cursor gc;
+    bt::CursorInit(&gc, t, kGcDbi);
+    bool exact = false;
+    Status rc = bt::Seek(&gc, Slice(seek, kGcKeySize), &exact);
+    if (rc == EMDB_NOTFOUND) break;
+    EMDB_TRY(rc);
+    Slice k, v;
+    EMDB_TRY(bt::Current(&gc, &k, &v, nullptr));
+    if (k.size != kGcKeySize || v.size < sizeof(GcRecordHeader)) return EMDB_CORRUPTED;
+    const uint64_t rec_txnid = GcKeyTxnid(k.data);
+    if (rec_txnid > oldest) break;
+    const uint32_t count = Load32(v.data);
+    if (sizeof(GcRecordHeader) + size_t(count) * 8 > v.size) return EMDB_CORRUPTED;
+    // The next record to look at (the chunk after this one).
+    const uint32_t chunk = GcKeyChunk(k.data);
+    if (chunk == UINT32_MAX) {
+      GcKey(seek, rec_txnid + 1, 0);
+    } else {
+      GcKey(seek, rec_txnid, chunk + 1);
+    }
+    keep.clear();
+    take.clear();
+    for (uint32_t i = 0; i < count; i++) {
+      const pgno_t pg = Load64(v.data + sizeof(GcRecordHeader) + size_t(i) * 8);
+      if (pg < kNumMetas || pg >= t->next_pgno) return EMDB_CORRUPTED;
+      auto it = env->births.find(pg);
+      if (it != env->births.end() && it->second > fallback) {
+        take.push_back(pg);
+      } else {
+        keep.push_back(pg);
+      }
+    }
+    if (take.empty()) continue;
+    EMDB_TRY(EMDB_FAILPOINT("alloc.early_reuse"));
+    // The record ascends, t->reclaimed descends: append the taken pages reversed, then merge.
+    const size_t old = t->reclaimed.size();
+    t->reclaimed.insert(t->reclaimed.end(), take.rbegin(), take.rend());
+    if (!t->reclaimed_unsorted) {
+      std::inplace_merge(t->reclaimed.begin(), t->reclaimed.begin() + long(old), t->reclaimed.end(),
+                         std::greater<pgno_t>());
+    }
+    t->gc_busy = true;
+    rc = bt::TouchPath(&gc);
+    if (rc == 0 && keep.empty()) {
+      rc = bt::Delete(&gc);
+    } else if (rc == 0) {
+      // What is left stays under R, rewritten in place (the value keeps its size; a record
+      // may hold fewer pages than it has room for).
+      Slice kk, vv;
+      rc = bt::Current(&gc, &kk, &vv, nullptr);
+      if (rc == 0) {
+        uint8_t* dst = const_cast<uint8_t*>(vv.data);
+        GcRecordHeader h{uint32_t(keep.size()), 0};
+        std::memcpy(dst, &h, sizeof(h));
+        std::memcpy(dst + sizeof(h), keep.data(), keep.size() * sizeof(pgno_t));
+        std::memset(dst + sizeof(h) + keep.size() * sizeof(pgno_t), 0,
+                    vv.size - sizeof(h) - keep.size() * sizeof(pgno_t));
+      }
+    }
+    t->gc_busy = false;
+    EMDB_TRY(rc);
+    t->dbs[kGcDbi].state |= kDbDirty;
+    t->dbs[kGcDbi].mod++;
+    *got = true;
+  }
+  t->sifted_upto = oldest;
+  return 0;
+}
+
 static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
   Env* env = t->env;
   pgno_t pg = kInvalidPgno;
@@ -332,6 +453,11 @@ static Status AllocImpl(Txn* t, unsigned n, Page** out, bool zero) {
       }
     }
     if (pg != kInvalidPgno || t->gc_busy) break;
+    if (!env->births.empty() && (env->flags & EMDB_UTTERLY_NOSYNC) != EMDB_UTTERLY_NOSYNC) {
+      bool got = false;
+      EMDB_TRY(SiftEarly(t, &got));
+      if (got) continue;
+    }
     // Weak commits (SAFE_NOSYNC): pages freed since the last steady point are pinned by it. When
     // nothing is reclaimable, make the newest commit steady (one flush) and reclaim them, instead
     // of taking new pages, in two cases: before growing the file (as libmdbx does; a little

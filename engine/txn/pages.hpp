@@ -14,6 +14,17 @@
 //      kept sorted descending), then pulls GC records whose txnid <= gc_limit, newest first
 //      (LIFO), then — SAFE_NOSYNC — makes a steady point once, then — at upper — asks laggard
 //      readers to go (space::KickLaggards), then extends the file (up to the geometry's upper).
+//      In lazy mode, before the steady point, it first sifts the GC records the steady point
+//      pins for pages born after it (P5).
+//  P5. Early reuse (lazy mode). A GC record R > gc_limit that no reader can see (R <= the
+//      oldest snapshot) waits only for the steady point S, because S's snapshot may still
+//      reach its pages after a system crash. A page of R that a commit after S wrote (born at
+//      B > S) is in no snapshot at or before S; nor in any snapshot from R on, since R retired
+//      it. The only other snapshot a crash could fall back to is the pending background flush
+//      Q of this process (steady.hpp), so a page born after max(S, Q) is free now: SiftEarly
+//      moves such pages into the reclaimed list and leaves the rest in R. Births are known only
+//      for this process's weak commits since its last steady point with no other process's
+//      commit in between (Env::births): a page of unknown birth is never taken.
 #pragma once
 
 #include <vector>
@@ -64,5 +75,9 @@ struct GcChunkRef {
   pgno_t max_pgno;
 };
 [[nodiscard]] Status NewestGcChunks(Txn* t, unsigned limit, std::vector<GcChunkRef>* out);
+// P5: after a weak commit, records the birth of every page it wrote.
+void NoteBirths(const Txn* t);
+// P5: forgets every birth (a steady commit, or another process committed).
+void ForgetBirths(Env* env);
 
 }  // namespace emdb::pages

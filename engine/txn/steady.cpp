@@ -81,6 +81,11 @@ bool Pending(const Env* env) {
   return env->flusher != nullptr && env->flusher->state.load() != Flusher::kIdle;
 }
 
+uint64_t PendingTxnid(const Env* env) {
+  // The writer alone sets txnid, while the flusher is idle: no lock needed to read it here.
+  return Pending(env) ? env->flusher->txnid : 0;
+}
+
 void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_page,
                   uint64_t retired) {
   if (env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) < RequestBytes(env)) return;

@@ -61,6 +61,8 @@ void MaybeRequest(Env* env, uint64_t txnid, const std::vector<uint8_t>& meta_pag
 
 // A flush was requested and has not been promoted (or dropped) yet.
 bool Pending(const Env* env);
+// The txn of that request (a snapshot that may yet become steady), or 0 (writer only).
+uint64_t PendingTxnid(const Env* env);
 
 // Joins the flusher thread (A5); a pending request is dropped (its steady point is simply not
 // made: emdb_env_close makes its own).

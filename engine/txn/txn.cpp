@@ -260,6 +260,7 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
     t->retired = parent->retired;
     t->next_pgno = parent->next_pgno;
     t->gc_limit = parent->gc_limit;
+    t->sifted_upto = parent->sifted_upto;
     t->canary_set = parent->canary_set;
     t->flags = flags & ~unsigned(EMDB_TXN_RDONLY);
     t->owner = parent->owner;
@@ -309,6 +310,10 @@ Status BeginWrite(Env* env, Txn* parent, unsigned flags, Txn* t) {
   t->next_pgno = t->meta.next_pgno;
   ResetDbs(t);
   t->gc_limit = GcLimit(env, env->lck.OldestReader(t->meta.txnid_a), steady_txnid);
+  // Early reuse knows the births of this process's commits only: after another process's
+  // commit (which may have requested a steady point of its own) it starts over.
+  if (env->births_head != t->meta.txnid_a) pages::ForgetBirths(env);
+  t->sifted_upto = env->sifted_upto;
   t->flags = flags & ~unsigned(EMDB_TXN_RDONLY | EMDB_TXN_TRY);
   t->owner = pthread_self();
   env->write_txn = t;
@@ -410,6 +415,7 @@ static Status CommitNested(Txn* t) {
   p->reclaimed = std::move(t->reclaimed);
   p->retired = std::move(t->retired);
   p->next_pgno = t->next_pgno;
+  p->sifted_upto = t->sifted_upto;
   p->dbs = t->dbs;
   p->canary_set = t->canary_set;
   p->meta.canary[0] = t->meta.canary[0];
@@ -459,14 +465,16 @@ static Status SaveTableRecords(Txn* t) {
   return 0;
 }
 
-// The longest run of pages one pwritev writes. Linux sizes the page-cache folios a write creates
-// by the write's length: one 1 MiB write of new pages makes 1 MiB folios, and every later
-// single-page pwrite into such a folio, and every flush of it, makes ext4 walk all its block
-// buffers (256 for 1 MiB). Runs of at most 64 KiB keep folios at most 16 pages, the size of the
-// kernel's fault-around window. Ledger workload: 0.38-0.51x LMDB's block throughput uncapped,
-// 0.81-0.99x capped (docs/performance.md, "Session 7").
-constexpr size_t kMaxWriteBytes = size_t(64) << 10;
-
+// One write per page (or per large-value run). Linux sizes the page-cache folio a write
+// creates by the write's length: a 64 KiB write of new pages makes 64 KiB folios, and every
+// later single-page pwrite into such a folio, and every flush of it, makes ext4 walk all its
+// block buffers (16 for 64 KiB, 256 for 1 MiB). Pages are rewritten one at a time far more
+// often than they are created, so each is created in a folio of its own; a large value is
+// written and freed whole and keeps its run. The extra system calls cost little next to a
+// commit's flushes: same-run A/B of a cap of 4 KiB against 64 KiB per write, ledger 1.16-1.18x
+// against 0.88-0.93x LMDB, crud in lazy mode 12,200-13,100 against 10,600-10,900 commits/s,
+// fillrandom 47,000 against 41,000 puts/s; uncapped runs (up to IOV_MAX pages) gave the ledger
+// 0.38-0.51x (docs/performance.md, "Session 7" and "Session 8").
 static Status WritePages(Txn* t) {
   Env* env = t->env;
   size_t ps = env->psize;
@@ -480,37 +488,26 @@ static Status WritePages(Txn* t) {
     });
     return 0;
   }
-  std::vector<std::pair<pgno_t, Page*>> list;
+  // In page order: the file is written front to back, as the disk likes it.
+  std::vector<std::pair<pgno_t, Page*>>& list = env->write_list;
+  list.clear();
   list.reserve(t->dirty.size());
   t->dirty.ForEach([&](pgno_t pg, Page* p) { list.emplace_back(pg, p); });
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<struct iovec> iov;
-  iov.reserve(std::min<size_t>(list.size(), IOV_MAX));
-  uint64_t start = 0, next = 0;
-  auto flush = [&]() -> Status {
-    if (iov.empty()) return 0;
-    Status rc = env->file->PWriteV(iov.data(), int(iov.size()), start * ps);
-    env->pgop.wops++;
-    iov.clear();
-    return rc;
-  };
+  uint64_t next = 0;
   for (auto& [pg, p] : list) {
     size_t n = IsLarge(p) && p->large_count > 1 ? p->large_count : 1;
-    if (!iov.empty() && pg < next) {
+    if (pg < next) {
       EMDB_LOG_ERR("commit: dirty page %llu lies inside the run ending at %llu",
                    (unsigned long long)pg, (unsigned long long)next);
       return EMDB_PROBLEM;
     }
-    if (iov.empty() || pg != next || iov.size() >= IOV_MAX ||
-        (next - start) * ps >= kMaxWriteBytes) {
-      EMDB_TRY(flush());
-      start = pg;
-    }
-    iov.push_back({p, n * ps});
+    EMDB_TRY(env->file->PWrite(p, n * ps, pg * ps));
+    env->pgop.wops++;
     next = pg + n;
   }
-  return flush();
+  return 0;
 }
 
 static Status FlushData(Env* env) {
@@ -741,6 +738,15 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
   }
   env->lck.header()->pages_retired.fetch_add(retired_pages, std::memory_order_relaxed);
   env->lck.header()->head_txnid.store(t->txnid, std::memory_order_seq_cst);
+  // Early reuse (pages::SiftEarly): a weak commit's pages are born after the steady point; a
+  // steady commit's are not, nor is anything older.
+  if (weak && (mode & EMDB_UTTERLY_NOSYNC) != EMDB_UTTERLY_NOSYNC) {
+    pages::NoteBirths(t);
+  } else {
+    pages::ForgetBirths(env);
+  }
+  env->births_head = t->txnid;
+  env->sifted_upto = t->sifted_upto;
   if (!meta_sync && AutosyncDue(env)) {
     // EMDB_opt_sync_bytes / sync_period: this commit becomes a steady point. The commit itself
     // already succeeded; a failed flush here panics the environment like any failed flush.
