@@ -288,6 +288,14 @@ static bool TakeRunDesc(std::vector<pgno_t>& list, unsigned n, pgno_t* out) {
   return false;
 }
 
+// Drops the oldest entry of birth_order, and its birth unless a later write replaced it.
+static void DropOldestBirth(Env* env) {
+  const auto [txnid, pg] = env->birth_order.front();
+  env->birth_order.pop_front();
+  auto it = env->births.find(pg);
+  if (it != env->births.end() && it->second == txnid) env->births.erase(it);
+}
+
 void NoteBirths(const Txn* t) {
   Env* env = t->env;
   // A bound on the memory: past it the oldest births go (they are the likeliest to be at or
@@ -300,12 +308,7 @@ void NoteBirths(const Txn* t) {
       env->birth_order.emplace_back(t->txnid, pg + i);
     }
   });
-  while (env->birth_order.size() > cap) {
-    const auto [txnid, pg] = env->birth_order.front();
-    env->birth_order.pop_front();
-    auto it = env->births.find(pg);
-    if (it != env->births.end() && it->second == txnid) env->births.erase(it);
-  }
+  while (env->birth_order.size() > cap) DropOldestBirth(env);
 }
 
 void ForgetBirths(Env* env) {
@@ -329,10 +332,7 @@ static Status SiftEarly(Txn* t, bool* got) {
   const uint64_t fallback =
       std::max<uint64_t>(steady >= 0 ? txnids[steady] : 0, steady::PendingTxnid(env));
   while (!env->birth_order.empty() && env->birth_order.front().first <= fallback) {
-    const auto [txnid, pg] = env->birth_order.front();
-    env->birth_order.pop_front();
-    auto it = env->births.find(pg);
-    if (it != env->births.end() && it->second == txnid) env->births.erase(it);
+    DropOldestBirth(env);
   }
   if (env->births.empty()) return 0;
   uint8_t seek[kGcKeySize];

@@ -65,6 +65,34 @@ void CommitNext(EMDB_env* env, Workload* w, Model* m, uint64_t* steady, uint64_t
   SteadyAndHead(env, steady, head);
 }
 
+// A power loss now (FaultFs installed): only flushed bytes are kept, the rest sector by sector
+// at random, with a new boot id. The database must reopen at a committed state (`states`:
+// txnid -> content hash) no older than `steady_seen`, with exact page accounting.
+void PowerLossAndCheck(EMDB_env* env, const TempDir& dir, unsigned flags, unsigned psize,
+                       std::mt19937_64* rng, const std::map<uint64_t, uint64_t>& states,
+                       uint64_t steady_seen) {
+  FaultFs& fs = FaultFs::Get();
+  fs.CrashNow();
+  emdb_env_close_ex(env, true);
+  std::vector<uint8_t> image = fs.PowerLossImage(*rng);
+  fs.Reset();
+  FaultFs::WriteImage(dir.file("emdb.dat"), image);
+  emdb::os::TEST_SetBootId({(*rng)() | 1, (*rng)()});
+  EMDB_env* env2 = nullptr;
+  int rc = OpenTestEnv(dir.path(), flags, psize, intptr_t(64) << 20, &env2);
+  emdb::os::TEST_SetBootId({0, 0});
+  ASSERT_EQ(0, rc) << emdb_strerror(rc);
+  uint64_t steady = 0, head = 0, hash = 0;
+  SteadyAndHead(env2, &steady, &head);
+  ASSERT_EQ(0, HashDatabase(env2, &hash));
+  EXPECT_GE(head, steady_seen) << "recovered below a steady point made before the crash";
+  auto it = states.find(head);
+  ASSERT_TRUE(it != states.end()) << "recovered txnid " << head << " was never committed";
+  EXPECT_EQ(it->second, hash) << "recovered content differs from commit " << head;
+  ASSERT_EQ(0, AuditDatabase(env2));
+  ASSERT_EQ(0, emdb_env_close(env2));
+}
+
 uint64_t FileBytes(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
@@ -146,24 +174,7 @@ TEST(BackgroundSteady, PromotedPointSurvivesPowerLoss) {
       if (promoted_older && i >= txns / 2) break;
       if (i % 8 == 0) usleep(200);
     }
-    fs.CrashNow();
-    emdb_env_close_ex(env, true);
-    std::vector<uint8_t> image = fs.PowerLossImage(rng);
-    fs.Reset();
-    FaultFs::WriteImage(dir.file("emdb.dat"), image);
-    emdb::os::TEST_SetBootId({rng() | 1, rng()});
-    EMDB_env* env2 = nullptr;
-    int rc = OpenTestEnv(dir.path(), flags, 4096, intptr_t(64) << 20, &env2);
-    emdb::os::TEST_SetBootId({0, 0});
-    ASSERT_EQ(0, rc) << emdb_strerror(rc);
-    uint64_t steady = 0, head = 0, hash = 0;
-    SteadyAndHead(env2, &steady, &head);
-    ASSERT_EQ(0, HashDatabase(env2, &hash));
-    EXPECT_GE(head, steady_seen) << "recovered below a steady point made before the crash";
-    ASSERT_TRUE(states.count(head)) << "recovered txnid " << head << " was never committed";
-    EXPECT_EQ(states[head], hash) << "recovered content differs from commit " << head;
-    ASSERT_EQ(0, AuditDatabase(env2));
-    ASSERT_EQ(0, emdb_env_close(env2));
+    ASSERT_NO_FATAL_FAILURE(PowerLossAndCheck(env, dir, flags, 4096, &rng, states, steady_seen));
   }
   fs.Uninstall();
 }
@@ -213,24 +224,7 @@ TEST(BackgroundSteady, EarlyReuseSurvivesPowerLoss) {
       if (i % 16 == 0) usleep(100);
     }
     if (g_early_reuses.load() > reuses0) rounds_with_reuse++;
-    fs.CrashNow();
-    emdb_env_close_ex(env, true);
-    std::vector<uint8_t> image = fs.PowerLossImage(rng);
-    fs.Reset();
-    FaultFs::WriteImage(dir.file("emdb.dat"), image);
-    emdb::os::TEST_SetBootId({rng() | 1, rng()});
-    EMDB_env* env2 = nullptr;
-    int rc = OpenTestEnv(dir.path(), flags, psize, intptr_t(64) << 20, &env2);
-    emdb::os::TEST_SetBootId({0, 0});
-    ASSERT_EQ(0, rc) << emdb_strerror(rc);
-    uint64_t steady = 0, head = 0, hash = 0;
-    SteadyAndHead(env2, &steady, &head);
-    ASSERT_EQ(0, HashDatabase(env2, &hash));
-    EXPECT_GE(head, steady_seen) << "recovered below a steady point made before the crash";
-    ASSERT_TRUE(states.count(head)) << "recovered txnid " << head << " was never committed";
-    EXPECT_EQ(states[head], hash) << "recovered content differs from commit " << head;
-    ASSERT_EQ(0, AuditDatabase(env2));
-    ASSERT_EQ(0, emdb_env_close(env2));
+    ASSERT_NO_FATAL_FAILURE(PowerLossAndCheck(env, dir, flags, psize, &rng, states, steady_seen));
   }
   emdb::fp::TEST_SetHook(nullptr);
   fs.Uninstall();
