@@ -204,6 +204,25 @@ static inline void PrefetchPage(const Page* p, size_t room) {
   for (const uint8_t* a = PageData(p) + from; a < e; a += 64) __builtin_prefetch(a);
 }
 
+// Requests a child page from its parent, as soon as the child's number is known and before its
+// header is read: the header line first, then every other line from the page's end (where the
+// nodes are) towards its start. PrefetchPage above waits for the header before it can ask for
+// the nodes, so a cold page cost two memory round trips one after the other (the header, then
+// the nodes); here both overlap. Measured on the 2-core EPYC VM (random emdb_get on 1M records,
+// 4 KiB pages, depth 4, A/B in one window): 1,090 -> 780 ns per get (LMDB 1,140); the same
+// lines requested from the start forward: 860 ns (the nodes sit at the end, free space in the
+// middle). Read txns only: a write txn's page may be a dirty copy, not the map's, and checking
+// the dirty tables first made fillrandom slower (56k -> 50k puts/s). Within the committed,
+// mapped range; pages up to 4 KiB (see PrefetchPage).
+static inline void PrefetchChild(const Txn* t, pgno_t pg) {
+  const Env* env = t->env;
+  if (!t->rdonly() || env->psize > kPrefetchPageRoom + kPageHeaderSize) return;
+  if (pg >= t->meta.next_pgno || (pg + 1) * env->psize > env->map.mapped()) return;
+  const uint8_t* a = env->map.base() + size_t(pg) * env->psize;
+  __builtin_prefetch(a);
+  for (const uint8_t* b = a + env->psize - 64; b > a; b -= 64) __builtin_prefetch(b);
+}
+
 // First index in a leaf with key >= `key`.
 template <typename Cmp>
 static inline unsigned SearchLeafT(const Page* p, Slice key, bool* exact, Cmp cmp) {
@@ -273,6 +292,7 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
     if (IsBranch(p)) {
       unsigned i = lex ? SearchBranchT(p, key, lexcmp) : SearchBranchT(p, key, cmp);
       pg = ChildAt(p, i, room);
+      PrefetchChild(t, pg);
       continue;
     }
     if (!IsLeaf(p) || IsDupfix(p)) return EMDB_CORRUPTED;
@@ -433,7 +453,9 @@ static Status SeekImpl(Cursor* c, Slice key, bool* exact, bool normalize) {
     if (IsLeaf(p)) break;
     unsigned i = SearchBranch(c, p, key);
     c->ki[level] = uint16_t(i);
-    EMDB_TRY(LoadPage(c, ChildAt(p, i, PageRoom(c->txn->env->psize)), &p));
+    const pgno_t child = ChildAt(p, i, PageRoom(c->txn->env->psize));
+    PrefetchChild(c->txn, child);
+    EMDB_TRY(LoadPage(c, child, &p));
     level++;
   }
   unsigned i = SearchLeaf(c, p, key, exact);
