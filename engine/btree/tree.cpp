@@ -325,19 +325,16 @@ Status Lookup(const Txn* t, const TreeRecord& rec, CmpFn cmp, Slice key, const u
 
 // A scan that enters a leaf will next need the leaf beside it (in the scan's direction): its
 // page is requested now, from the parent's next (or previous) child, so that its misses overlap
-// the scan of this leaf. Read txns only (their pages are where the map says; a write txn's may
-// be a dirty copy), and only within the mapped, committed range.
+// the scan of this leaf; in PrefetchChild's order (header, then from the end), which scanned
+// 1M records in 31-34 ns each instead of 38-44 in address order (readseq, warm map; readreverse
+// 29-30 instead of 33-36; LMDB 49-62).
 static inline void PrefetchNeighbor(const Cursor* c, int parent_level, bool forward) {
   const Page* parent = c->pg[parent_level];
   const unsigned ki = c->ki[parent_level];
   if (forward ? ki + 1u >= NumKeys(parent) : ki == 0) return;
-  const Env* env = c->txn->env;
-  const size_t room = PageRoom(env->psize);
+  const size_t room = PageRoom(c->txn->env->psize);
   if (room > kPrefetchPageRoom) return;
-  const pgno_t pg = ChildAt(parent, forward ? ki + 1 : ki - 1, room);
-  if (pg >= c->txn->meta.next_pgno || (pg + 1) * env->psize > env->map.mapped()) return;
-  const uint8_t* a = env->map.base() + size_t(pg) * env->psize;
-  for (const uint8_t* e = a + env->psize; a < e; a += 64) __builtin_prefetch(a);
+  PrefetchChild(c->txn, ChildAt(parent, forward ? ki + 1 : ki - 1, room));
 }
 
 static Status Descend(Cursor* c, Page* p, int level, bool leftmost) {
