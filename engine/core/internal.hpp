@@ -253,6 +253,9 @@ struct Env {
   uint64_t table_pages_txnid = 0;
 
   uint64_t pinned_recent = 0;  // compact::PinnedPages, recent maximum (decaying per commit)
+  // Lazy mode without readers (compact::NoteCommit): the peak of PinnedPages in the steady cycle
+  // under way and in the last complete one, and the lock file's steady_retired when last seen.
+  uint64_t pinned_cycle_peak = 0, pinned_prev_peak = 0, pinned_steady_mark = 0;
 
   // Lazy mode, early reuse (pages::SiftEarly), writer only. `births`: the txnid that wrote
   // each page this process's weak commits wrote, for the commits up to `births_head` with no

@@ -425,7 +425,9 @@ bool Worthwhile(const Txn* t, uint64_t live) {
   // Hysteresis: an episode starts at a quarter of the file and goes on down to a sixteenth.
   const bool going = env->compact_resume || env->compact_last_boundary != kInvalidPgno;
   const uint64_t share = going ? t->next_pgno / 16 : t->next_pgno / 4;
-  return free >= std::max<uint64_t>(share, g.shrink + 2 * env->pinned_recent);
+  // The free tail past next_pgno counts toward the shrink a pass makes possible.
+  const uint64_t tail = g.now > t->next_pgno ? g.now - t->next_pgno : 0;
+  return free >= share && free + tail > g.shrink + 2 * env->pinned_recent;
 }
 
 void NoteCommit(Env* env) {
@@ -438,10 +440,26 @@ void NoteCommit(Env* env) {
   // next weak commits pin as much again (crud in lazy mode: a steady point every ~850 commits,
   // each followed by an episode that copied 4,096 pages, a third of the writer's time).
   const uint64_t pinned = PinnedPages(env);
-  const bool slow = env->lck.OldestReader(UINT64_MAX) != UINT64_MAX ||
-                    env->lck.header()->unsync_bytes.load(std::memory_order_relaxed) != 0;
-  const uint64_t decay = env->pinned_recent / (slow ? 128 : 8);
-  env->pinned_recent = std::max(pinned, env->pinned_recent - decay);
+  const os::LockHeader* h = env->lck.header();
+  // A steady cycle ends at each steady point: its peak is what the weak commits of one cycle pin.
+  const uint64_t mark = h->steady_retired.load(std::memory_order_relaxed);
+  if (mark != env->pinned_steady_mark) {
+    env->pinned_steady_mark = mark;
+    env->pinned_prev_peak = env->pinned_cycle_peak;
+    env->pinned_cycle_peak = 0;
+  }
+  env->pinned_cycle_peak = std::max(env->pinned_cycle_peak, pinned);
+  const bool reader = env->lck.OldestReader(UINT64_MAX) != UINT64_MAX;
+  const bool weak = h->unsync_bytes.load(std::memory_order_relaxed) != 0;
+  const uint64_t decay = env->pinned_recent / (reader || weak ? 128 : 8);
+  uint64_t recent = env->pinned_recent - decay;
+  if (weak && !reader) {
+    // Only steady points pin: the next cycle will pin about what the last two did. A phase of
+    // large commits (a prune) is forgotten two steady points after it ends, not hundreds of
+    // commits (ledger: its 30 small tail blocks kept the prune's maximum and never compacted).
+    recent = std::min(recent, std::max(env->pinned_prev_peak, env->pinned_cycle_peak));
+  }
+  env->pinned_recent = std::max(pinned, recent);
 }
 
 Status Run(Txn* t) {

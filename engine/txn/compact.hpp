@@ -12,11 +12,12 @@
 //      bt::TouchPath, a large run is copied whole and its node repointed. Keys, values, order
 //      and every tree's page counts stay as they were; the old copies are retired to the GC
 //      like any page a commit replaces, so readers keep their snapshots.
-//  C2. It runs only where a shrink can follow: a shrink threshold is set and the free pages
-//      no reader holds are at least max(next_pgno / 4 to start an episode and next_pgno / 16
-//      to go on, shrink_threshold + twice what readers and the steady point pinned lately: a
-//      maximum that decays by 1/8 per commit without readers, by 1/128 while a reader is live or
-//      weak commits are unflushed)
+//  C2. It runs only where a shrink can follow: a shrink threshold is set, the free pages no
+//      reader holds are at least next_pgno / 4 to start an episode (next_pgno / 16 to go on),
+//      and those pages plus the file's free tail exceed shrink_threshold + twice what readers
+//      and the steady point pinned lately: a maximum that decays by 1/8 per commit without
+//      readers, by 1/128 while a reader is live or weak commits are unflushed, and that in lazy
+//      mode without readers is at most the larger peak of the last two steady cycles
 //      (Worthwhile). Under ordinary churn the free pool is small, or it is the pool a long
 //      reader or a lazy-mode steady point just let go of and the next snapshot or weak commits
 //      are about to pin again, and commits pay nothing but the check.

@@ -365,7 +365,7 @@ static uint64_t ShrinkTarget(Env* env, uint64_t next_pgno, bool durable, uint64_
   if (forced) target = std::max(target, forced_to);
   target = std::max(target, RoundUp(std::max(g.lower, kMinPages), OsUnit(env)));
   if (target >= now) return now;
-  if (!forced && now - target <= g.shrink) return now;
+  if (!forced && now - keep <= g.shrink) return now;  // the free tail, as libmdbx counts it
   return target;
 }
 

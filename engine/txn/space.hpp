@@ -20,7 +20,8 @@
 //      written and published, only down to the largest next_pgno any snapshot can still reach
 //      (every reader slot of every process, and the last steady meta unless this commit is
 //      itself steady and flushed), rounded up to a growth unit, never below `lower`, and only
-//      when the free tail is larger than `shrink_threshold`.
+//      when the free tail (the file's size minus that next_pgno, before the rounding) is larger
+//      than `shrink_threshold`.
 //  S5. OOM-kick: at `upper`, before EMDB_MAP_FULL, the writer clears dead reader slots, ousts
 //      parked readers, then asks the hsr callback about the oldest remaining laggard. A reader
 //      whose slot was cleared notices at its next call (EMDB_MVCC_RETARDED, or EMDB_OUSTED when
