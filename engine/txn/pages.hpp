@@ -11,11 +11,11 @@
 //  P3. Free() of a page allocated by this top-level txn makes it loose (reusable now);
 //      of a committed page, retires it (reusable once no snapshot can reach it).
 //  P4. Alloc() takes loose pages, then reclaimed ones (lowest page number first; the list is
-//      kept sorted descending), then pulls GC records whose txnid <= gc_limit, newest first
-//      (LIFO), then — SAFE_NOSYNC — makes a steady point once, then — at upper — asks laggard
-//      readers to go (space::KickLaggards), then extends the file (up to the geometry's upper).
-//      In lazy mode, before the steady point, it first sifts the GC records the steady point
-//      pins for pages born after it (P5).
+//      kept sorted descending), then — lazy mode — the pages early reuse finds in the GC
+//      records the steady point pins (P5: the hottest ones), then pulls GC records whose
+//      txnid <= gc_limit, newest first (LIFO), then — SAFE_NOSYNC — makes a steady point once,
+//      then — at upper — asks laggard readers to go (space::KickLaggards), then extends the
+//      file (up to the geometry's upper).
 //  P5. Early reuse (lazy mode). A GC record R > gc_limit that no reader can see (R <= the
 //      oldest snapshot) waits only for the steady point S, because S's snapshot may still
 //      reach its pages after a system crash. A page of R that a commit after S wrote (born at
