@@ -40,7 +40,8 @@ struct Params {
 
 struct Sample {
   uint64_t step;      // commit number (preload commits not counted)
-  const char *phase;  // "blocks", "pruning", "tail", "shutdown" (after the final flush)
+  const char *phase;  // "blocks", "pruning", "tail", "shutdown" (after the final flush),
+                      // "closed" (after the engine's close: file_bytes only, the rest 0)
   double seconds;     // since the start of the blocks
   uint64_t file_bytes, gc_pages, used_bytes;
 };
@@ -50,7 +51,9 @@ struct Result {
   double block_seconds = 0;     // wall time of the block phase, samples left out
   double sampling_seconds = 0;  // wall time the block phase's samples took
   uint64_t block_ops = 0;
-  uint64_t peak_file = 0, final_file = 0, live_bytes = 0;
+  uint64_t peak_file = 0, live_bytes = 0;
+  uint64_t flushed_file = 0;  // after the final flush, the engine still open
+  uint64_t final_file = 0;    // after the engine's close: what the node leaves on disk
 };
 
 inline uint64_t FileBytes(const std::string &path) {
@@ -176,14 +179,18 @@ Result Run(const std::string &dir, const Params &p, GcPages gc_pages) {
     sample("tail");
   }
   // Shutdown: a node flushes before it stops (emdb_env_close and mdb_env_close would too, in
-  // lazy mode): emdb's last weak commits become steady and it may cut the free tail.
+  // lazy mode): emdb's last weak commits become steady and it may cut the free tail. Then it
+  // closes the environment: emdb's close compacts and cuts what the steady point let go of
+  // (space.hpp S6); LMDB's leaves the file as it is.
   e.flush();
   sample("shutdown");
   TreeStat st = e.stat();
   res.live_bytes = (st.branch_pages + st.leaf_pages) * p.open.page_size;
-  res.final_file = FileBytes(data);
+  res.flushed_file = FileBytes(data);
   if (st.entries != next - oldest) die("ledger: wrong number of live records");
   e.close();
+  res.final_file = FileBytes(data);
+  res.samples.push_back(Sample{step++, "closed", seconds(), res.final_file, 0, 0});
   return res;
 }
 

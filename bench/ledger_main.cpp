@@ -134,9 +134,9 @@ void WriteSvg(const std::string &path, const ledger::Result &a, const ledger::Re
 }
 
 void Summary(const char *name, const ledger::Result &r) {
-  std::printf("| %s | %.0f | %.1f | %.1f | %.1f | %.2f |\n", name,
+  std::printf("| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", name,
               double(r.block_ops) / r.block_seconds, r.peak_file / 1048576.0,
-              r.final_file / 1048576.0, r.live_bytes / 1048576.0,
+              r.flushed_file / 1048576.0, r.final_file / 1048576.0, r.live_bytes / 1048576.0,
               double(r.final_file) / double(std::max<uint64_t>(r.live_bytes, 1)));
 }
 
@@ -200,8 +200,9 @@ int main(int argc, char **argv) {
               (unsigned long long)p.blocks, (unsigned long long)p.preload,
               (unsigned long long)p.hold, to_string(p.open.mode));
   std::printf(
-      "| engine | block ops/s | peak file MiB | final file MiB | live MiB | final/live |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+      "| engine | block ops/s | peak file MiB | flushed file MiB | final file MiB (closed) | live "
+      "MiB | final/live |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
   Summary("emdb", re);
   Summary("LMDB", rl);
   std::printf("\nthroughput emdb/LMDB: %.2f (samples left out: emdb %.2f s, LMDB %.2f s)\n",

@@ -372,6 +372,10 @@ int emdb_env_close_ex(EMDB_env* env, bool dont_sync) noexcept {
         }
       }
       if (!dont_sync && !(env->flags & EMDB_RDONLY) && !env->panic.load()) {
+        // The file is left compact where a shrink threshold allows it (space.hpp S6), then
+        // steady. Close goes on whatever these return: every step is a complete commit.
+        const int crc = space::CompactAtClose(env);
+        if (crc != 0) EMDB_LOG(EMDB_LOG_WARN, "close: compaction stopped: %d", crc);
         (void)txn::SyncEnv(env, true, false);
       }
       {

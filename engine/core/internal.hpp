@@ -247,6 +247,7 @@ struct Env {
   std::string compact_table, compact_key;
   format::pgno_t compact_last_boundary = ~format::pgno_t(0);
   uint64_t compact_exhausted_free = 0;  // free-page estimate when a pass ran out of low pages
+  uint64_t compact_moved = 0;           // pages compaction copied, in all (space::CompactAtClose)
   // compact::LivePages: every table record of the main tree (name, tree pages) as of snapshot
   // `table_pages_txnid` (0: none). Kept while commits change no named table.
   std::vector<std::pair<std::string, uint64_t>> table_pages;
@@ -315,6 +316,7 @@ struct Txn {
   uint64_t gc_pulled = 0;           // GC records pulled by this txn (emdb_txn_info, tests)
   uint64_t shrink_to = 0;           // emdb_env_set_geometry asked for a smaller `now` (pages)
   bool coalesced = false;           // space::Coalesce ran in this txn
+  bool closing = false;             // space::CompactAtClose's txn: no later churn to allow for
   bool reclaimed_unsorted = false;  // a bulk GC pull is appending to `reclaimed` (sorted after)
 
   // The rightmost path that the last plain EMDB_APPEND put of this txn left behind (cursor.cpp,

@@ -427,7 +427,9 @@ bool Worthwhile(const Txn* t, uint64_t live) {
   const uint64_t share = going ? t->next_pgno / 16 : t->next_pgno / 4;
   // The free tail past next_pgno counts toward the shrink a pass makes possible.
   const uint64_t tail = g.now > t->next_pgno ? g.now - t->next_pgno : 0;
-  return free >= share && free + tail > g.shrink + 2 * env->pinned_recent;
+  // At close (space::CompactAtClose) no commit follows to pin anything again.
+  const uint64_t working_set = t->closing ? 0 : 2 * env->pinned_recent;
+  return free >= share && free + tail > g.shrink + working_set;
 }
 
 void NoteCommit(Env* env) {
@@ -514,6 +516,7 @@ Status Run(Txn* t) {
     env->compact_last_boundary = ps.boundary;
     env->compact_exhausted_free = 0;
   }
+  env->compact_moved += ps.moved;
   if (ps.moved != 0) {
     EMDB_LOG(EMDB_LOG_VERBOSE, "compaction: txn %llu moved %llu pages below page %llu",
              (unsigned long long)t->txnid, (unsigned long long)ps.moved,

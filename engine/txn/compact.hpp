@@ -18,7 +18,8 @@
 //      and the steady point pinned lately: a maximum that decays by 1/8 per commit without
 //      readers, by 1/128 while a reader is live or weak commits are unflushed, and that in lazy
 //      mode without readers is at most the larger peak of the last two steady cycles
-//      (Worthwhile). Under ordinary churn the free pool is small, or it is the pool a long
+//      (Worthwhile); at close (space.hpp S6) without that allowance: no commit follows to pin
+//      anything again. Under ordinary churn the free pool is small, or it is the pool a long
 //      reader or a lazy-mode steady point just let go of and the next snapshot or weak commits
 //      are about to pin again, and commits pay nothing but the check.
 //  C3. It never moves a page up. The boundary is the lowest page number B such that the

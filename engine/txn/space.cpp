@@ -681,6 +681,44 @@ Status PersistOpenGeometry(Env* env) {
   return rc;
 }
 
+// S6: what a closing writer leaves behind. Each round makes the head steady (the pages the last
+// weak commits freed come free), then commits a txn with no changes of its own: its commit step
+// compacts (compact::Run, C2 without the allowance for later churn) and refunds the free tail,
+// and the meta it writes carries the smaller `now`. The pages one round moves are retired by it
+// and come free at the next round's steady point. Stops when a round changes neither the end of
+// the used pages nor the file size, or after kCloseRounds.
+Status CompactAtClose(Env* env) {
+  constexpr int kCloseRounds = 12;
+  if ((env->flags & EMDB_RDONLY) || env->geo.shrink == 0) return 0;
+  for (int round = 0; round < kCloseRounds; round++) {
+    Status rc = txn::SyncEnv(env, true, false);
+    if (rc != 0 && rc != EMDB_RESULT_TRUE) return rc;
+    Txn t;
+    t.env = env;
+    t.env_id = env->env_id;
+    EMDB_TRY(txn::BeginWrite(env, nullptr, 0, &t));
+    env->live_txns.fetch_add(1);
+    t.closing = true;
+    // Each round's steady point lets go of the pages the last round moved: a new pass may walk
+    // although its boundary is not lower than the last one's (compact.hpp C4).
+    env->compact_last_boundary = kInvalidPgno;
+    env->compact_exhausted_free = 0;
+    const uint64_t next0 = t.next_pgno, now0 = env->geo.now;
+    const uint64_t moved0 = env->compact_moved;
+    if (!compact::Worthwhile(&t, compact::LiveLowerBound(&t))) {
+      txn::Abort(&t);
+      env->live_txns.fetch_sub(1);
+      break;
+    }
+    rc = txn::Commit(&t, nullptr);
+    env->live_txns.fetch_sub(1);
+    EMDB_TRY(rc);
+    if (env->compact_moved == moved0 && env->geo.now == now0 && t.next_pgno >= next0) break;
+  }
+  Status rc = txn::SyncEnv(env, true, false);
+  return rc == EMDB_RESULT_TRUE ? 0 : rc;
+}
+
 // ---------------------------------------------------------------------------------------------
 // GC information
 

@@ -26,6 +26,12 @@
 //      parked readers, then asks the hsr callback about the oldest remaining laggard. A reader
 //      whose slot was cleared notices at its next call (EMDB_MVCC_RETARDED, or EMDB_OUSTED when
 //      parked) and at the end of each get (a result read while being kicked is not returned).
+//  S6. Close: a writable environment with a shrink threshold, closed with a sync, is left as
+//      compact as its readers allow: rounds of a steady point and a commit with no changes of
+//      its own (compaction, refund and shrink run in its commit step, compact.hpp C2 without
+//      the allowance for later churn), while a round moves pages or cuts the file, at most 12
+//      (CompactAtClose). Every round is an ordinary commit: a crash or an error in between
+//      leaves a consistent database, only larger.
 #pragma once
 
 #include "core/internal.hpp"
@@ -65,6 +71,10 @@ void Refund(Txn* t);
 // file (compact.hpp moves the rest) and the end frees up for refund and truncation; unused
 // pages are saved again under the newest eligible txnid.
 [[nodiscard]] Status Coalesce(Txn* t);
+// S6, from emdb_env_close: with a shrink threshold set, steady points and commits that compact
+// the file and cut its free tail, while they gain something (a few rounds at most), then a last
+// steady point. Takes the writer lock; the caller holds no txn.
+[[nodiscard]] Status CompactAtClose(Env* env);
 // S4, before the meta is written: the file size (pages) the meta records.
 uint64_t PlanShrink(Txn* t, uint64_t next_pgno, bool durable);
 // S4, after the meta was written and published: truncates to `now` if still allowed.

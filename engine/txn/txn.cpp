@@ -600,7 +600,7 @@ Status Commit(Txn* t, EMDB_commit_latency* latency) {
     return 0;
   }
   if (t->parent != nullptr) return CommitNested(t);
-  if (!(t->flags & EMDB_TXN_DIRTY) && !t->canary_set && !t->geo_changed) {
+  if (!(t->flags & EMDB_TXN_DIRTY) && !t->canary_set && !t->geo_changed && !t->closing) {
     Abort(t);
     return 0;
   }
