@@ -142,6 +142,31 @@ TEST_F(Shrink, CloseCompactsAndCutsWhatTheLastCommitFreed) {
   }
 }
 
+// S6: a close with nothing to compact commits nothing (no new txnid, the same file).
+TEST_F(Shrink, CloseOfACompactFileCommitsNothing) {
+  EnvOptions o;
+  o.pagesize = 4096;
+  o.size_lower = 1 * MiB;
+  o.size_upper = 1024 * MiB;
+  o.growth_step = 1 * MiB;
+  o.shrink_threshold = 2 * MiB;
+  open(o);
+  const EMDB_dbi dbi = table("t");
+  for (uint64_t i = 0; i < 4; i++) ASSERT_OK(put_range(env(), dbi, i * 2500, 2500, 1000));
+  {
+    // A few hundred pages freed: far less than a quarter of the file.
+    Txn t = write_txn();
+    for (uint64_t i = 0; i < 1000; i++) ASSERT_OK(del(t.get(), dbi, key_n(i)));
+    ASSERT_OK(t.commit());
+  }
+  const uint64_t txnid = env_info(env()).mi_recent_txnid;
+  const long long before = data_size(db_path());
+  reopen(o);
+  EXPECT_EQ(env_info(env()).mi_recent_txnid, txnid);
+  EXPECT_EQ(data_size(db_path()), before);
+  EXPECT_OK(audit(env()));
+}
+
 TEST_F(Shrink, LongReaderBlocksReuseThenSpaceIsReusedNewestFirstAndTheFileShrinksBack) {
   EnvOptions o;
   o.pagesize = 4096;
