@@ -18,13 +18,19 @@ using namespace space;
 
 class Shrink : public EnvTest {};
 
-TEST_F(Shrink, MassDeleteShrinksTheFile) {
+// 4 KiB pages, lower 1 MiB, upper 1 GiB, a 1 MiB growth step and a 2 MiB shrink threshold.
+EnvOptions OneMiBSteps() {
   EnvOptions o;
   o.pagesize = 4096;
   o.size_lower = 1 * MiB;
   o.size_upper = 1024 * MiB;
   o.growth_step = 1 * MiB;
   o.shrink_threshold = 2 * MiB;
+  return o;
+}
+
+TEST_F(Shrink, MassDeleteShrinksTheFile) {
+  const EnvOptions o = OneMiBSteps();
   open(o);
   const EMDB_dbi dbi = table("t");
   for (uint64_t i = 0; i < 8; i++) ASSERT_OK(put_range(env(), dbi, i * 2500, 2500, 1000));
@@ -83,12 +89,7 @@ TEST_F(Shrink, AFreeTailAboveTheThresholdIsCutEvenWhenTheRoundedGainIsNot) {
 // Close (with a sync) compacts the live pages down and cuts the tail; close without a sync
 // (emdb_env_close_ex(env, true)) leaves the file as it was. The data survives either way.
 TEST_F(Shrink, CloseCompactsAndCutsWhatTheLastCommitFreed) {
-  EnvOptions o;
-  o.pagesize = 4096;
-  o.size_lower = 1 * MiB;
-  o.size_upper = 1024 * MiB;
-  o.growth_step = 1 * MiB;
-  o.shrink_threshold = 2 * MiB;
+  const EnvOptions o = OneMiBSteps();
   for (const bool dont_sync : {true, false}) {
     SCOPED_TRACE(dont_sync ? "close without a sync" : "close");
     open(o);
@@ -144,12 +145,7 @@ TEST_F(Shrink, CloseCompactsAndCutsWhatTheLastCommitFreed) {
 
 // S6: a close with nothing to compact commits nothing (no new txnid, the same file).
 TEST_F(Shrink, CloseOfACompactFileCommitsNothing) {
-  EnvOptions o;
-  o.pagesize = 4096;
-  o.size_lower = 1 * MiB;
-  o.size_upper = 1024 * MiB;
-  o.growth_step = 1 * MiB;
-  o.shrink_threshold = 2 * MiB;
+  const EnvOptions o = OneMiBSteps();
   open(o);
   const EMDB_dbi dbi = table("t");
   for (uint64_t i = 0; i < 4; i++) ASSERT_OK(put_range(env(), dbi, i * 2500, 2500, 1000));
