@@ -112,6 +112,9 @@ class PosixFile final : public File {
     }
     return 0;
   }
+  void StartWriteback(uint64_t off, uint64_t len) override {
+    (void)::sync_file_range(fd_, off_t(off), off_t(len), SYNC_FILE_RANGE_WRITE);
+  }
   bool ConcurrentFlush() const override { return true; }
   Status Truncate(uint64_t size) override {
     while (::ftruncate(fd_, off_t(size)) != 0) {

@@ -34,6 +34,12 @@ class File {
     EMDB_TRY(PWrite(buf, n, off));
     return DataSync();
   }
+  // Starts writing back the dirty pages of [off, off + len) without waiting for them, so the
+  // disk works while the caller goes on (a hint: a later DataSync still flushes everything).
+  virtual void StartWriteback(uint64_t off, uint64_t len) {
+    (void)off;
+    (void)len;
+  }
   // DataSync/MSync may run in one thread while the writer writes in another (txn/steady.hpp).
   virtual bool ConcurrentFlush() const { return false; }
 };
