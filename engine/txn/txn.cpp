@@ -480,8 +480,8 @@ static Status SaveTableRecords(Txn* t) {
 // each 128 KiB written is started at once (sync_file_range), so the disk works on the first
 // pages while the writer still writes the rest and the flush waits only for the tail. Smaller
 // slices cost more in system calls and unmerged requests than they save (fillrandom in sync
-// mode, four alternations of each: 49,000 puts/s without slices, 54,400 with 128 KiB ones,
-// 46,300 with 32 KiB, 49,200 with 512 KiB; docs/performance.md, "Session 13").
+// mode, medians of alternating runs: 48,600 puts/s without slices, 54,400 with 128 KiB ones,
+// 46,000 with 32 KiB, 51,000 with 512 KiB; docs/performance.md, "Session 13").
 static constexpr size_t kWritebackSlice = size_t(128) << 10;
 static Status WritePages(Txn* t, bool will_flush) {
   Env* env = t->env;
