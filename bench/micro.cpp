@@ -8,6 +8,12 @@
 //                every 1,000 puts is not timed)
 //   Commit/N     the commit of a write transaction that dirtied about N leaf pages (manual
 //                time: only the commit is timed)
+//   InPageSearch a get of an existing random key in a tree of one leaf (its root) holding
+//                about 100 records of 16-byte keys and 8-byte values: one binary search over
+//                one page, inside one read transaction
+//   PageSplit    a put of a new key into a full leaf, which splits it (manual time: only the
+//                put; each put hits a leaf never split before, checked by the leaf count; the
+//                tree of full leaves is rebuilt, untimed, when none is left)
 // Every benchmark runs in nosync mode (emdb EMDB_UTTERLY_NOSYNC|EMDB_WRITEMAP, LMDB
 // MDB_NOSYNC|MDB_WRITEMAP|MDB_MAPASYNC) on a database of 100,000 records (16-byte keys,
 // 100-byte values) filled in order, created in $TMPDIR (or /tmp) and removed at exit. Put and
@@ -16,6 +22,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -186,6 +193,116 @@ void Commit(benchmark::State &state) {
   state.counters["dirty_leaves"] = double(pages);
 }
 
+/// A separate database per benchmark below, in its own directory, with its own contents.
+template <KvEngine E>
+struct SmallDb {
+  E e;
+  std::string dir;
+  explicit SmallDb(const std::string &name) {
+    dir = scratch_root() + "/" + E::kName + "-" + name;
+    remove_tree(dir);
+    make_dirs(dir);
+    OpenParams p;
+    p.mode = SyncMode::nosync;
+    p.upper_bytes = size_t(1) << 30;
+    e.open(dir, p);
+  }
+  ~SmallDb() {
+    e.close();
+    remove_tree(dir);
+  }
+};
+
+template <KvEngine E>
+void InPageSearch(benchmark::State &state) {
+  constexpr uint64_t kOnePage = 100;  // 100 x (16 + 8 bytes + headers) fit one 4 KiB leaf
+  SmallDb<E> db("inpage");
+  uint8_t key[kKeySize], val[8] = {};
+  db.e.begin_write();
+  for (uint64_t i = 0; i < kOnePage; ++i) {
+    make_key(i, 0, key, kKeySize);
+    db.e.put(Slice{key, kKeySize}, Slice{val, sizeof(val)}, true);
+  }
+  db.e.commit();
+  const TreeStat st = db.e.stat();
+  if (st.depth != 1 || st.entries != kOnePage) {
+    state.SkipWithError("the tree is not one leaf");
+    return;
+  }
+  const std::vector<uint64_t> order = permutation(kOnePage, kSeed);
+  std::vector<std::array<uint8_t, kKeySize>> keys(kOnePage);
+  for (uint64_t i = 0; i < kOnePage; ++i) make_key(order[i], 0, keys[i].data(), kKeySize);
+  typename E::Reader r(db.e);
+  r.begin();
+  uint64_t j = 0, missing = 0;
+  for (auto _ : state) {
+    Slice v;
+    missing += !r.get(Slice{keys[j].data(), kKeySize}, &v);
+    benchmark::DoNotOptimize(v.data);
+    if (++j == kOnePage) j = 0;
+  }
+  r.end();
+  if (missing) state.SkipWithError("get did not find an existing key");
+}
+
+template <KvEngine E>
+void PageSplit(benchmark::State &state) {
+  // Even keys filled in order leave every leaf full (about 30 records); odd keys 2 * (64 s + 32)
+  // + 1 land 64 records apart, so each in a different full leaf.
+  constexpr uint64_t kFill = 2 * kRecords;
+  constexpr uint64_t kSplitsPerFill = kRecords / kStride;
+  const std::vector<uint64_t> order = permutation(kSplitsPerFill, kSeed);
+  std::unique_ptr<SmallDb<E>> db;
+  uint8_t key[kKeySize], val[kValueSize];
+  uint64_t next = kSplitsPerFill, in_txn = 0, leaves_before = 0, puts = 0, wrong = 0;
+  auto refill = [&] {
+    if (db) {
+      db->e.commit();
+      wrong += db->e.stat().leaf_pages - leaves_before != next ? 1 : 0;
+    }
+    db.reset();
+    db = std::make_unique<SmallDb<E>>("split");
+    for (uint64_t i = 0; i < kFill; i += 2) {
+      if (i % 2000 == 0) db->e.begin_write();
+      make_key(i, 0, key, kKeySize);
+      make_value(i, 0, kSeed, val, kValueSize);
+      db->e.put(Slice{key, kKeySize}, Slice{val, kValueSize}, true);
+      if (i % 2000 == 1998 || i + 2 >= kFill) db->e.commit();
+    }
+    leaves_before = db->e.stat().leaf_pages;
+    db->e.begin_write();
+    next = 0;
+    in_txn = 0;
+  };
+  for (auto _ : state) {
+    if (next == kSplitsPerFill) {
+      refill();  // untimed: manual time counts only the put below
+    }
+    const uint64_t s = order[next];
+    const uint64_t i = 2 * (s * kStride + kStride / 2) + 1;
+    make_key(i, 0, key, kKeySize);
+    make_value(i, 0, kSeed, val, kValueSize);
+    const auto t0 = std::chrono::steady_clock::now();
+    db->e.put(Slice{key, kKeySize}, Slice{val, kValueSize}, false);
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    ++next;
+    ++puts;
+    if (++in_txn == 100 && next != kSplitsPerFill) {
+      db->e.commit();
+      db->e.begin_write();
+      in_txn = 0;
+    }
+  }
+  if (db) {
+    db->e.commit();
+    const uint64_t grown = db->e.stat().leaf_pages - leaves_before;
+    if (grown != next) ++wrong;
+  }
+  if (wrong) state.SkipWithError("a put did not split exactly one leaf");
+  state.counters["puts"] = double(puts);
+}
+
 BENCHMARK_TEMPLATE(ReadTxn, EmdbEngine);
 BENCHMARK_TEMPLATE(ReadTxn, LmdbEngine);
 BENCHMARK_TEMPLATE(Get, EmdbEngine);
@@ -196,6 +313,10 @@ BENCHMARK_TEMPLATE(Put, EmdbEngine);
 BENCHMARK_TEMPLATE(Put, LmdbEngine);
 BENCHMARK_TEMPLATE(Commit, EmdbEngine)->Arg(1)->Arg(1000)->UseManualTime();
 BENCHMARK_TEMPLATE(Commit, LmdbEngine)->Arg(1)->Arg(1000)->UseManualTime();
+BENCHMARK_TEMPLATE(InPageSearch, EmdbEngine);
+BENCHMARK_TEMPLATE(InPageSearch, LmdbEngine);
+BENCHMARK_TEMPLATE(PageSplit, EmdbEngine)->UseManualTime();
+BENCHMARK_TEMPLATE(PageSplit, LmdbEngine)->UseManualTime();
 
 }  // namespace
 }  // namespace emdb_bench
