@@ -71,6 +71,32 @@ const std::string &scratch_root() {
   return root.path;
 }
 
+/// Opens (creates) `dir` in nosync mode with a 1 GiB upper, as every benchmark here does.
+template <KvEngine E>
+void open_nosync(E &e, const std::string &dir) {
+  make_dirs(dir);
+  OpenParams p;
+  p.mode = SyncMode::nosync;
+  p.upper_bytes = size_t(1) << 30;
+  e.open(dir, p);
+}
+
+/// Times gets of `n` existing keys, key_at(j) for j = 0, 1, ... n - 1, 0, ..., in one read
+/// transaction of `r`.
+template <class Reader, class KeyAt>
+void time_gets(benchmark::State &state, Reader &r, uint64_t n, KeyAt key_at) {
+  r.begin();
+  uint64_t j = 0, missing = 0;
+  for (auto _ : state) {
+    Slice v;
+    missing += !r.get(key_at(j), &v);
+    benchmark::DoNotOptimize(v.data);
+    if (++j == n) j = 0;
+  }
+  r.end();
+  if (missing) state.SkipWithError("get did not find an existing key");
+}
+
 /// One open database per engine, filled once.
 template <KvEngine E>
 struct Db {
@@ -82,11 +108,7 @@ struct Db {
 
   Db() {
     dir = scratch_root() + "/" + E::kName;
-    make_dirs(dir);
-    OpenParams p;
-    p.mode = SyncMode::nosync;
-    p.upper_bytes = size_t(1) << 30;
-    e.open(dir, p);
+    open_nosync(e, dir);
     for (uint64_t i = 0; i < kRecords; ++i) {
       if (i % 1000 == 0) e.begin_write();
       e.put(k(i), v(i, 0), true);
@@ -125,16 +147,7 @@ template <KvEngine E>
 void Get(benchmark::State &state) {
   auto &db = Db<E>::get();
   typename E::Reader r(db.e);
-  r.begin();
-  uint64_t j = 0, missing = 0;
-  for (auto _ : state) {
-    Slice v;
-    missing += !r.get(db.k(db.random_keys[j]), &v);
-    benchmark::DoNotOptimize(v.data);
-    if (++j == kRecords) j = 0;
-  }
-  r.end();
-  if (missing) state.SkipWithError("get did not find an existing key");
+  time_gets(state, r, kRecords, [&](uint64_t j) { return db.k(db.random_keys[j]); });
 }
 
 template <KvEngine E>
@@ -201,11 +214,7 @@ struct SmallDb {
   explicit SmallDb(const std::string &name) {
     dir = scratch_root() + "/" + E::kName + "-" + name;
     remove_tree(dir);
-    make_dirs(dir);
-    OpenParams p;
-    p.mode = SyncMode::nosync;
-    p.upper_bytes = size_t(1) << 30;
-    e.open(dir, p);
+    open_nosync(e, dir);
   }
   ~SmallDb() {
     e.close();
@@ -233,16 +242,7 @@ void InPageSearch(benchmark::State &state) {
   std::vector<std::array<uint8_t, kKeySize>> keys(kOnePage);
   for (uint64_t i = 0; i < kOnePage; ++i) make_key(order[i], 0, keys[i].data(), kKeySize);
   typename E::Reader r(db.e);
-  r.begin();
-  uint64_t j = 0, missing = 0;
-  for (auto _ : state) {
-    Slice v;
-    missing += !r.get(Slice{keys[j].data(), kKeySize}, &v);
-    benchmark::DoNotOptimize(v.data);
-    if (++j == kOnePage) j = 0;
-  }
-  r.end();
-  if (missing) state.SkipWithError("get did not find an existing key");
+  time_gets(state, r, kOnePage, [&](uint64_t j) { return Slice{keys[j].data(), kKeySize}; });
 }
 
 template <KvEngine E>
@@ -255,11 +255,13 @@ void PageSplit(benchmark::State &state) {
   std::unique_ptr<SmallDb<E>> db;
   uint8_t key[kKeySize], val[kValueSize];
   uint64_t next = kSplitsPerFill, in_txn = 0, leaves_before = 0, puts = 0, wrong = 0;
+  // Commits the open transaction and counts a fill whose leaves did not grow by one per put.
+  auto finish = [&] {
+    db->e.commit();
+    if (db->e.stat().leaf_pages - leaves_before != next) ++wrong;
+  };
   auto refill = [&] {
-    if (db) {
-      db->e.commit();
-      wrong += db->e.stat().leaf_pages - leaves_before != next ? 1 : 0;
-    }
+    if (db) finish();
     db.reset();
     db = std::make_unique<SmallDb<E>>("split");
     for (uint64_t i = 0; i < kFill; i += 2) {
@@ -294,11 +296,7 @@ void PageSplit(benchmark::State &state) {
       in_txn = 0;
     }
   }
-  if (db) {
-    db->e.commit();
-    const uint64_t grown = db->e.stat().leaf_pages - leaves_before;
-    if (grown != next) ++wrong;
-  }
+  if (db) finish();
   if (wrong) state.SkipWithError("a put did not split exactly one leaf");
   state.counters["puts"] = double(puts);
 }

@@ -102,11 +102,12 @@ class WritebackTest : public ::testing::Test {
     emdb::os::TEST_SetFileWrapper(nullptr);
     if (HasFailure()) dir_.keep();
   }
-  void Open(unsigned flags) {
+  void Open(unsigned flags) { OpenIn(dir_, flags); }
+  void OpenIn(const TempDir& dir, unsigned flags) {
     ASSERT_EQ(0, emdb_env_create(&env_));
     ASSERT_EQ(0, emdb_env_set_geometry(env_, -1, -1, intptr_t(64) << 20, intptr_t(1) << 20, -1,
                                        intptr_t(kPage)));
-    ASSERT_EQ(0, emdb_env_open(env_, dir_.path().c_str(), EMDB_env_flags_t(flags), 0644));
+    ASSERT_EQ(0, emdb_env_open(env_, dir.path().c_str(), EMDB_env_flags_t(flags), 0644));
   }
   // One transaction of `n` puts of 1000-byte values (about n/3 leaf pages), committed; the log
   // then holds exactly that commit's writes.
@@ -204,10 +205,7 @@ TEST_F(WritebackTest, UnflushedModesStartNone) {
                          unsigned(EMDB_WRITEMAP), unsigned(EMDB_WRITEMAP | EMDB_SAFE_NOSYNC)}) {
     SCOPED_TRACE(flags);
     TempDir dir("writeback-mode");
-    ASSERT_EQ(0, emdb_env_create(&env_));
-    ASSERT_EQ(0, emdb_env_set_geometry(env_, -1, -1, intptr_t(64) << 20, intptr_t(1) << 20, -1,
-                                       intptr_t(kPage)));
-    ASSERT_EQ(0, emdb_env_open(env_, dir.path().c_str(), EMDB_env_flags_t(flags), 0644));
+    OpenIn(dir, flags);
     CommitPuts(0, 2000);
     {
       std::lock_guard<std::mutex> g(g_log.mu);
