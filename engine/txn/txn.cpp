@@ -545,7 +545,10 @@ static uint64_t MonotonicNs() {
 // with `sync`, flushes it.
 static Status WriteMetaPage(Env* env, unsigned slot, const uint8_t* page, bool sync) {
   if (env->flags & EMDB_WRITEMAP) {
-    CopyToShared(env->map.base() + size_t(slot) * env->psize, page, env->psize);
+    // Only the header and the meta: the rest of a meta page is zero from the file's creation and
+    // in every image (meta_buf), and 512 shared stores per commit were 3,100 of crud's ~31,000
+    // instructions per transaction in nosync mode (callgrind).
+    CopyToShared(env->map.base() + size_t(slot) * env->psize, page, kPageHeaderSize + kMetaSize);
     if (!sync) return 0;
     EMDB_TRY(EMDB_FAILPOINT("meta.before_sync"));
     env->pgop.msync++;
