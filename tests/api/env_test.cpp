@@ -3,6 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "support/fixture.hpp"
 
 namespace emdb_test {
@@ -459,6 +463,61 @@ TEST_F(EnvApi, SyncDurable) {
   ASSERT_OK(t.commit());
   EXPECT_RC_IN(emdb_env_sync(env()), EMDB_SUCCESS, EMDB_RESULT_TRUE);
   EXPECT_RC(EMDB_RESULT_TRUE, emdb_env_sync_ex(env(), true, false));
+}
+
+// With EMDB_WRITEMAP a commit stores only the header and the 224-byte meta (256 bytes) into its
+// meta slot in the map; the rest of a meta page stays zero (docs/format.md, "Meta pages"). After
+// commits in both WRITEMAP modes: every meta page's tail is zero, the newest slot's header
+// carries the newest txnid, and a reopen without WRITEMAP reads every commit back.
+TEST_F(EnvApi, WritemapCommitsWriteHeaderAndMetaOnly) {
+  constexpr size_t kPs = 4096, kUsed = 32 + 224;
+  for (unsigned mode : {unsigned(EMDB_WRITEMAP), unsigned(EMDB_WRITEMAP | EMDB_UTTERLY_NOSYNC)}) {
+    SCOPED_TRACE(mode);
+    const std::string path = db_path("wm" + std::to_string(mode));
+    EnvOptions o;
+    o.flags = mode;
+    o.pagesize = kPs;
+    ASSERT_OK(env_.open(path, o));
+    EMDB_dbi main = table(nullptr);
+    for (int i = 0; i < 10; ++i) {
+      Txn t = write_txn();
+      ASSERT_OK(put(t, main, key_n(i), value_n(i, 100)));
+      ASSERT_OK(t.commit());
+    }
+    EMDB_envinfo info;
+    ASSERT_OK(emdb_env_info_ex(env(), nullptr, &info, sizeof info));
+    const uint64_t newest = info.mi_recent_txnid;
+    ASSERT_OK(env_.close());
+
+    const int fd = ::open((path + "/emdb.dat").c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    std::vector<uint8_t> page(kPs);
+    uint64_t top = 0;
+    for (unsigned slot = 0; slot < 3; ++slot) {
+      ASSERT_EQ(ssize_t(kPs), ::pread(fd, page.data(), kPs, off_t(slot * kPs)));
+      for (size_t b = kUsed; b < kPs; ++b)
+        ASSERT_EQ(0, page[b]) << "slot " << slot << " byte " << b;
+      uint64_t txnid;
+      std::memcpy(&txnid, page.data(), 8);
+      top = std::max(top, txnid);
+    }
+    ::close(fd);
+    EXPECT_EQ(newest, top);
+
+    EnvOptions plain;
+    plain.pagesize = kPs;
+    ASSERT_OK(env_.open(path, plain));
+    {
+      EMDB_dbi reopened = table(nullptr);
+      Txn r = read_txn();
+      for (int i = 0; i < 10; ++i) {
+        std::string v;
+        ASSERT_OK(get(r, reopened, key_n(i), &v));
+        EXPECT_EQ(value_n(i, 100), v) << i;
+      }
+    }
+    ASSERT_OK(env_.close());
+  }
 }
 
 TEST_F(EnvApi, ReadOnlyEnv) {
