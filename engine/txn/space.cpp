@@ -118,6 +118,7 @@ constexpr uint64_t kCoalesceAllPages = uint64_t(1) << 18;
 
 static Status RefundTail(Txn* t) {
   std::vector<pages::GcChunkRef> refs;
+  refs.reserve(kTailScan);  // one allocation per commit, not one per doubling per scan
   for (;;) {
     Refund(t);
     EMDB_TRY(pages::NewestGcChunks(t, kTailScan, &refs));
