@@ -517,7 +517,7 @@ Status ReplaceNode(Cursor* c, Slice key, Slice data, uint16_t nflags, uint8_t** 
     c->tree->large_pages -= n;
   }
   // The key may point into the page: copy it first.
-  std::vector<uint8_t> kcopy(key.data, key.data + key.size);
+  SmallBytes kcopy(key.data, key.data + key.size);
   bt::PageDeleteRaw(p, idx);
   c->tree->items--;
   c->eof = false;
@@ -679,7 +679,7 @@ Status UpdateValue(Cursor* c, Slice key, EMDB_val* data, unsigned flags, bool* s
   }
   uint8_t* out = nullptr;
   // The new value may live in the page being rewritten (a view from a get): copy it.
-  std::vector<uint8_t> vcopy;
+  SmallBytes vcopy;
   if (!reserve && nv.size) {
     vcopy.assign(nv.data, nv.data + nv.size);
     nv = Slice(vcopy.data(), vcopy.size());
@@ -779,7 +779,7 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
   MarkChanged(t, c->dbi);
   bool split = false;
   Status rc;
-  std::vector<uint8_t> kcopy;
+  SmallBytes kcopy;
 
   if (flags & EMDB_CURRENT) {
     if (!IsPositioned(c)) return EMDB_EINVAL;
@@ -794,8 +794,8 @@ Status Put(Cursor* c, const EMDB_val* keyv, EMDB_val* data, unsigned flags) {
     if (dupsort && c->sub_active && !(flags & EMDB_ALLDUPS)) {
       // Replace the current value: delete it, then add the new one (in its sorted place).
       if (c->dcmp(Slice::Of(&cdv), Slice::Of(data)) == 0) return 0;
-      std::vector<uint8_t> vcopy(static_cast<const uint8_t*>(data->iov_base),
-                                 static_cast<const uint8_t*>(data->iov_base) + data->iov_len);
+      SmallBytes vcopy(static_cast<const uint8_t*>(data->iov_base),
+                       static_cast<const uint8_t*>(data->iov_base) + data->iov_len);
       EMDB_TRY(Del(c, 0));
       EMDB_val kv2{kcopy.data(), kcopy.size()};
       EMDB_val dv2{vcopy.data(), vcopy.size()};
@@ -928,8 +928,8 @@ Status Del(Cursor* c, unsigned flags) {
   EMDB_val kv, dv;
   EMDB_TRY(Fetch(c, &kv, &dv));
   Slice k = Slice::Of(&kv), d = Slice::Of(&dv);
-  std::vector<uint8_t> key(k.data, k.data + k.size);
-  std::vector<uint8_t> val;
+  SmallBytes key(k.data, k.data + k.size);
+  SmallBytes val;
   bool dupsort = Dupsort(c);
   if (dupsort) val.assign(d.data, d.data + d.size);
   EMDB_TRY(bt::TouchPath(c));

@@ -33,6 +33,7 @@
 
 #include "base/compare.hpp"
 #include "base/shared_words.hpp"
+#include "base/small_bytes.hpp"
 #include "base/status.hpp"
 #include "format/layout.hpp"
 #include "format/page.hpp"
@@ -380,7 +381,7 @@ struct Cursor {
   // Revalidation (T3).
   uint64_t mod_seen = 0;
   bool stale = false;
-  std::vector<uint8_t> saved_key, saved_val;
+  SmallBytes saved_key, saved_val;
   bool saved_has_val = false;
 };
 
